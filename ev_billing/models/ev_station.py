@@ -1,0 +1,82 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class EvStation(models.Model):
+    """A charging site: a condo car park, a hotel, a fleet depot, a mall floor."""
+    _name = 'ev.station'
+    _description = 'EV Charging Station'
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'ev.trash.mixin']
+    _order = 'name'
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(required=True, tracking=True, help="Short code, unique per company, used in tax invoice numbers.")
+    company_id = fields.Many2one('res.company', required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    state = fields.Selection([
+        ('draft', 'Planned'),
+        ('open', 'Open'),
+        ('maintenance', 'Maintenance'),
+        ('closed', 'Closed'),
+    ], default='draft', required=True, tracking=True)
+    tz = fields.Selection(
+        '_tz_get', string='Time Zone', required=True, default='Asia/Bangkok',
+        help="Time zone of the site: on-peak and off-peak hours are counted in it.")
+    street = fields.Char()
+    street2 = fields.Char()
+    city = fields.Char()
+    zip = fields.Char()
+    state_id = fields.Many2one('res.country.state', string='Province', domain="[('country_id', '=?', country_id)]")
+    country_id = fields.Many2one('res.country', default=lambda self: self.env.ref('base.th', raise_if_not_found=False))
+    latitude = fields.Float(digits=(10, 7))
+    longitude = fields.Float(digits=(10, 7))
+    analytic_account_id = fields.Many2one(
+        'account.analytic.account', string='Analytic Account', check_company=True,
+        help="Revenue and cost of this station's sessions are booked on this analytic account.")
+    charger_ids = fields.One2many('ev.charger', 'station_id', string='Chargers')
+    charger_count = fields.Integer(compute='_compute_counts')
+    connector_count = fields.Integer(compute='_compute_counts')
+    connector_available_count = fields.Integer(string='Available', compute='_compute_counts')
+    note = fields.Html()
+    color = fields.Integer()
+
+    _sql_constraints = [
+        ('code_company_uniq', 'unique(code, company_id)', 'A station code must be unique per company.'),
+    ]
+
+    @api.model
+    def _tz_get(self):
+        return self.env['res.partner']._fields['tz'].selection(self.env['res.partner'])
+
+    @api.constrains('code', 'company_id')
+    def _check_code_unique(self):
+        for station in self:
+            if self.with_context(active_test=False).search_count([
+                ('code', '=ilike', station.code), ('company_id', '=', station.company_id.id), ('id', '!=', station.id),
+            ]):
+                raise ValidationError(_("Station code %s is already used in this company.", station.code))
+
+    @api.depends('charger_ids.connector_ids.status')
+    def _compute_counts(self):
+        for station in self:
+            connectors = station.charger_ids.connector_ids
+            station.charger_count = len(station.charger_ids)
+            station.connector_count = len(connectors)
+            station.connector_available_count = len(connectors.filtered(lambda c: c.status == 'Available'))
+
+    def action_open(self):
+        self.write({'state': 'open'})
+
+    def action_maintenance(self):
+        self.write({'state': 'maintenance'})
+
+    def action_close(self):
+        self.write({'state': 'closed'})
+
+    def action_view_chargers(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.ev_charger_action')
+        action['domain'] = [('station_id', '=', self.id)]
+        action['context'] = {'default_station_id': self.id}
+        return action

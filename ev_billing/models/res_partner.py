@@ -1,0 +1,73 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+def normalize_phone_login(phone):
+    """A driver logs in with their phone number: keep the digits (and a leading +)."""
+    phone = (phone or '').strip()
+    digits = re.sub(r'\D', '', phone)
+    return ('+' + digits) if phone.startswith('+') else digits
+
+
+class ResPartner(models.Model):
+    _name = 'res.partner'
+    _inherit = ['res.partner', 'ev.trash.mixin']
+
+    ev_is_driver = fields.Boolean(string='EV Driver', index=True)
+    ev_tier = fields.Selection(
+        [('member', 'Member'), ('vip', 'VIP')], string='Driver Tier', default='member',
+        help="Price tier of the driver's tariffs.")
+    ev_id_tag_ids = fields.One2many('ev.id.tag', 'partner_id', string='RFID Cards')
+    ev_id_tag_count = fields.Integer(compute='_compute_ev_id_tag_count', string='Cards')
+    ev_portal_login = fields.Char(compute='_compute_ev_portal_login', string='Portal Login')
+
+    @api.depends('ev_id_tag_ids')
+    def _compute_ev_id_tag_count(self):
+        for partner in self:
+            partner.ev_id_tag_count = len(partner.ev_id_tag_ids)
+
+    @api.depends('user_ids.login', 'user_ids.active')
+    def _compute_ev_portal_login(self):
+        for partner in self:
+            partner.ev_portal_login = partner.sudo().user_ids[:1].login or False
+
+    def _ev_records_to_trash(self):
+        # Only drivers go to the EV Trash; other contacts keep Odoo's usual deletion rules.
+        return self.filtered('ev_is_driver')
+
+    @api.constrains('ev_is_driver', 'phone', 'mobile')
+    def _check_ev_driver_phone(self):
+        for partner in self.filtered('ev_is_driver'):
+            if not (partner.mobile or partner.phone):
+                raise ValidationError(_("A driver needs a phone number: it is their portal login."))
+
+    def action_ev_grant_portal(self):
+        """Give drivers a portal user whose login is their phone number."""
+        portal_group = self.env.ref('base.group_portal')
+        for partner in self.filtered('ev_is_driver'):
+            login = normalize_phone_login(partner.mobile or partner.phone)
+            if len(login.lstrip('+')) < 6:
+                raise UserError(_("%s has no valid phone number to log in with.", partner.display_name))
+            user = partner.with_context(active_test=False).user_ids[:1]
+            if user:
+                user.sudo().write({'active': True, 'login': login})
+                continue
+            if self.env['res.users'].sudo().with_context(active_test=False).search_count([('login', '=', login)]):
+                raise UserError(_("Another user already logs in with %s.", login))
+            self.env['res.users'].with_context(no_reset_password=True).sudo().create({
+                'login': login,
+                'partner_id': partner.id,
+                'company_id': partner.company_id.id or self.env.company.id,
+                'company_ids': [(6, 0, [partner.company_id.id or self.env.company.id])],
+                'groups_id': [(6, 0, [portal_group.id])],
+            })
+        return True
+
+    def action_ev_view_id_tags(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.ev_id_tag_action')
+        action['domain'] = [('partner_id', '=', self.id)]
+        action['context'] = {'default_partner_id': self.id}
+        return action

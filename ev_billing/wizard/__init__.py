@@ -1,0 +1,1 @@
+from . import ev_charger_password_wizard
