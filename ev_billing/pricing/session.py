@@ -5,7 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from .energy import _samples_to_us, _split_us
-from .money import VAT_RATE, ZERO, round_money, to_decimal, vat_included_split, wh
+from .money import VAT_RATE, round_money, to_decimal, vat_included_split, wh
+
+_NIL = Decimal("0.00")  # a zero amount, already at money precision
 from .tou import OFF_PEAK, ON_PEAK, US_PER_HOUR, US_PER_MINUTE, to_us
 
 _THOUSAND = Decimal(1000)
@@ -123,7 +125,7 @@ def _parking(r, calendar, plug_in, unplug):
     unit = US_PER_MINUTE if r.parking_rounding == "minute" else US_PER_HOUR
     origin = plug_in + r.parking_free_minutes * US_PER_MINUTE
     if unplug <= origin or not (fee_on or fee_off):
-        return 0, ZERO
+        return 0, _NIL
     units = -((origin - unplug) // unit)
     if fee_on == fee_off:
         exact = fee_on * units
@@ -148,7 +150,7 @@ def _overstay(r, calendar, charge_end, unplug, occupancy):
     fee_off = r.overstay_fee_per_minute_off_peak
     grace = r.grace_minutes * US_PER_MINUTE
     if unplug - charge_end <= grace or not (fee_on or fee_off):
-        return 0, 0, ZERO
+        return 0, 0, _NIL
     origin = charge_end + grace if r.overstay_from == "grace_end" else charge_end
     lo, hi = origin, unplug
     unit = US_PER_MINUTE
@@ -229,13 +231,13 @@ def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, 
         raise ValueError("unplug_time is before stop_time")
     total, on, off, billed, bon, boff = _split_us(
         calendar, start, stop, meter_start, meter_stop, samples_us, cap)
-    a_on = round_money((r.energy_price_on_peak * bon).scaleb(-3)) if bon else ZERO
-    a_off = round_money((r.energy_price_off_peak * boff).scaleb(-3)) if boff else ZERO
+    a_on = round_money((r.energy_price_on_peak * bon).scaleb(-3)) if bon else _NIL
+    a_off = round_money((r.energy_price_off_peak * boff).scaleb(-3)) if boff else _NIL
     p_units, a_parking = _parking(r, calendar, plug_in, unplug)
     o_minutes, o_multiplied, a_overstay = _overstay(r, calendar, stop, unplug, occupancy)
     a_energy = a_on + a_off
     a_total = a_energy + a_parking + a_overstay
-    vat = ZERO
+    vat = _NIL
     for amount in (a_on, a_off, a_parking, a_overstay):
         if amount:
             vat += vat_included_split(amount, vat_rate)[1]
