@@ -2,16 +2,18 @@
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from .energy import _samples_to_us, _split_us
-from .money import VAT_RATE, round_money, to_decimal, vat_included_split, wh
+from .money import CENT as _CENT
+from .money import VAT_RATE, round_money, to_decimal, wh
 
 _NIL = Decimal("0.00")  # a zero amount, already at money precision
 from .tou import OFF_PEAK, ON_PEAK, US_PER_HOUR, US_PER_MINUTE, to_us
 
 _THOUSAND = Decimal(1000)
 _SIXTY = Decimal(60)
+_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +140,28 @@ def _parking(r, calendar, plug_in, unplug):
 
 
 def _occupancy_steps(rule, occupancy):
-    steps = []
+    """(times µs, factors) of the occupancy step function, in time order."""
+    times = []
+    factors = []
+    threshold = rule.min_percent
+    multiplier = rule.full_multiplier
+    ordered = True
     for t, occupied, total in occupancy:
-        steps.append((to_us(t), rule.factor(occupied, total)))
-    steps.sort(key=lambda s: s[0])
-    return [s[0] for s in steps], [s[1] for s in steps]
+        t = to_us(t)
+        if times and t < times[-1]:
+            ordered = False
+        times.append(t)
+        if total <= 0 or occupied * 100 < threshold * total:
+            factors.append(0)
+        elif occupied >= total:
+            factors.append(multiplier)
+        else:
+            factors.append(1)
+    if not ordered:
+        pairs = sorted(zip(times, factors), key=lambda p: p[0])
+        times = [p[0] for p in pairs]
+        factors = [p[1] for p in pairs]
+    return times, factors
 
 
 def _overstay(r, calendar, charge_end, unplug, occupancy):
@@ -237,10 +256,12 @@ def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, 
     o_minutes, o_multiplied, a_overstay = _overstay(r, calendar, stop, unplug, occupancy)
     a_energy = a_on + a_off
     a_total = a_energy + a_parking + a_overstay
+    # VAT per line, as Odoo's price-included tax with round-per-line: round(x·rate/(100+rate))
     vat = _NIL
+    divisor = _HUNDRED + vat_rate
     for amount in (a_on, a_off, a_parking, a_overstay):
         if amount:
-            vat += vat_included_split(amount, vat_rate)[1]
+            vat += (amount * vat_rate / divisor).quantize(_CENT, ROUND_HALF_UP)
     return SessionPrice(
         tier, total, on, off, billed, bon, boff, a_on, a_off, a_energy,
         p_units, "minute" if r.parking_rounding == "minute" else "hour", a_parking,
