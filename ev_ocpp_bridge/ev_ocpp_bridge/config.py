@@ -1,0 +1,120 @@
+"""Configuration from environment variables.
+
+Every setting has one environment variable; ``ev-ocpp-bridge --help`` prints the
+table below, so this module is the single place that documents them.
+"""
+
+import dataclasses
+import os
+import socket
+
+# (variable, attribute, type, default, help)
+SETTINGS = [
+    ("ODOO_URL", "odoo_url", str, "http://127.0.0.1:8069", "Base URL of Odoo (ev_billing routes live under /ev/ocpp/v1)"),
+    ("ODOO_DB", "odoo_db", str, "", "Odoo database name (X-Odoo-Database header and ?db=)"),
+    ("ODOO_API_KEY", "odoo_api_key", str, "", "API key of the 'EV OCPP Bridge' technical user (Bearer)"),
+    ("ODOO_TIMEOUT", "odoo_timeout", float, 10.0, "Timeout in seconds for event delivery calls"),
+    ("OCPP_HOST", "ocpp_host", str, "0.0.0.0", "Listen address for chargers (websocket)"),
+    ("OCPP_PORT", "ocpp_port", int, 9000, "Listen port for chargers; URL is ws://HOST:PORT/ocpp/<identity>"),
+    ("OCPP_TLS_CERT", "tls_cert", str, "", "PEM certificate: enables wss:// (security profile 2)"),
+    ("OCPP_TLS_KEY", "tls_key", str, "", "PEM private key for OCPP_TLS_CERT"),
+    ("OCPP_PING_INTERVAL", "ping_interval", float, 60.0, "Websocket ping interval in seconds (0 disables)"),
+    ("OCPP_RESPONSE_TIMEOUT", "response_timeout", float, 30.0, "Seconds to wait for a charger's answer to our CALL"),
+    ("OCPP_MAX_MESSAGE_BYTES", "max_message_bytes", int, 65536, "Largest accepted OCPP frame"),
+    ("COMMAND_HOST", "command_host", str, "127.0.0.1", "Listen address of the command HTTP API and /health"),
+    ("COMMAND_PORT", "command_port", int, 8181, "Listen port of the command HTTP API"),
+    ("COMMAND_TOKEN", "command_token", str, "", "Bearer token Odoo must send to the command API"),
+    ("COMMAND_TIMEOUT", "command_timeout", float, 30.0, "Seconds to wait for a charger to answer a command (then 504)"),
+    ("OUTBOX_PATH", "outbox_path", str, "ev_ocpp_bridge.sqlite", "SQLite file of the durable outbox (WAL mode)"),
+    ("OUTBOX_SYNCHRONOUS", "outbox_synchronous", str, "FULL", "SQLite synchronous pragma: FULL (fsync every group commit) or NORMAL"),
+    ("OUTBOX_BATCH_SIZE", "outbox_batch_size", int, 500, "Events per delivery call to Odoo (max 500)"),
+    ("OUTBOX_RETRY_MIN", "retry_min", float, 1.0, "First retry delay in seconds when Odoo is unreachable"),
+    ("OUTBOX_RETRY_MAX", "retry_max", float, 60.0, "Largest retry delay in seconds (exponential backoff)"),
+    ("METER_FLUSH_SECONDS", "meter_flush_seconds", float, 30.0, "Aggregate meter samples into one event per transaction this often"),
+    ("BRIDGE_INSTANCE_ID", "instance_id", int, 0, "This instance's number, 0 <= id < TRANSACTION_ID_STRIDE"),
+    ("TRANSACTION_ID_STRIDE", "transaction_id_stride", int, 16, "Max number of bridge instances; ids are seq*stride+instance"),
+    ("CREDENTIALS_CACHE_SECONDS", "credentials_cache_seconds", float, 300.0, "How long a charger credential answer is cached"),
+    ("CREDENTIALS_TIMEOUT", "credentials_timeout", float, 5.0, "Timeout for the credential check at handshake"),
+    ("AUTHORIZE_TIMEOUT", "authorize_timeout", float, 2.0, "Timeout for Authorize / StartTransaction idTag checks"),
+    ("AUTH_OFFLINE_POLICY", "auth_offline_policy", str, "cache", "When Odoo is away: cache (cached answer, else Invalid), accept (cached, else Accepted), reject (always Invalid)"),
+    ("AUTH_CACHE_SECONDS", "auth_cache_seconds", float, 86400.0, "How long a cached idTag answer may be used offline"),
+    ("DEFAULT_HEARTBEAT_INTERVAL", "heartbeat_interval", int, 300, "Heartbeat interval when Odoo did not give one"),
+    ("AUTOSTOP_MARGIN_WH", "autostop_margin_wh", float, 20.0, "Minimum margin (Wh) before max energy at which the bridge stops"),
+    ("AUTOSTOP_MARGIN_FACTOR", "autostop_margin_factor", float, 1.0, "Margin = max(MIN, factor * last power * meter interval)"),
+    ("REDIS_URL", "redis_url", str, "", "redis://host:port/db enables the multi-instance command router"),
+    ("LOG_LEVEL", "log_level", str, "INFO", "Python logging level"),
+]
+
+
+@dataclasses.dataclass
+class Config:
+    odoo_url: str = "http://127.0.0.1:8069"
+    odoo_db: str = ""
+    odoo_api_key: str = ""
+    odoo_timeout: float = 10.0
+    ocpp_host: str = "0.0.0.0"
+    ocpp_port: int = 9000
+    tls_cert: str = ""
+    tls_key: str = ""
+    ping_interval: float = 60.0
+    response_timeout: float = 30.0
+    max_message_bytes: int = 65536
+    command_host: str = "127.0.0.1"
+    command_port: int = 8181
+    command_token: str = ""
+    command_timeout: float = 30.0
+    outbox_path: str = "ev_ocpp_bridge.sqlite"
+    outbox_synchronous: str = "FULL"
+    outbox_batch_size: int = 500
+    retry_min: float = 1.0
+    retry_max: float = 60.0
+    meter_flush_seconds: float = 30.0
+    instance_id: int = 0
+    transaction_id_stride: int = 16
+    credentials_cache_seconds: float = 300.0
+    credentials_timeout: float = 5.0
+    authorize_timeout: float = 2.0
+    auth_offline_policy: str = "cache"
+    auth_cache_seconds: float = 86400.0
+    heartbeat_interval: int = 300
+    autostop_margin_wh: float = 20.0
+    autostop_margin_factor: float = 1.0
+    redis_url: str = ""
+    log_level: str = "INFO"
+    instance_name: str = dataclasses.field(default_factory=socket.gethostname)
+
+    @classmethod
+    def from_env(cls, environ=None):
+        environ = os.environ if environ is None else environ
+        values = {}
+        for variable, attribute, kind, _default, _help in SETTINGS:
+            if variable in environ and environ[variable] != "":
+                try:
+                    values[attribute] = kind(environ[variable])
+                except ValueError:
+                    raise ValueError("%s=%r is not a valid %s" % (variable, environ[variable], kind.__name__))
+        config = cls(**values)
+        config.check()
+        return config
+
+    def check(self):
+        if self.auth_offline_policy not in ("cache", "accept", "reject"):
+            raise ValueError("AUTH_OFFLINE_POLICY must be cache, accept or reject")
+        if not 0 <= self.instance_id < self.transaction_id_stride:
+            raise ValueError("BRIDGE_INSTANCE_ID must be in [0, TRANSACTION_ID_STRIDE)")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("OCPP_TLS_CERT and OCPP_TLS_KEY go together")
+        if self.outbox_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA", "OFF"):
+            raise ValueError("OUTBOX_SYNCHRONOUS must be FULL, NORMAL, EXTRA or OFF")
+        self.outbox_batch_size = max(1, min(500, self.outbox_batch_size))
+
+    @property
+    def tls(self):
+        return bool(self.tls_cert)
+
+
+def help_text():
+    lines = ["Environment variables:"]
+    for variable, _attribute, _kind, default, text in SETTINGS:
+        lines.append("  %-27s %s (default: %r)" % (variable, text, default))
+    return "\n".join(lines)

@@ -1,0 +1,227 @@
+"""The websocket server: handshake auth, the registry of connected chargers,
+and the Bridge object that wires every concern together.
+
+Shape follows mobilityhouse/ocpp ``examples/v21/central_system.py``: a
+one-argument connect handler, ``websocket.request.path``/``headers``, a
+subprotocol check and ``await cp.start()``.
+"""
+
+import asyncio
+import base64
+import binascii
+import http
+import logging
+import ssl
+from urllib.parse import unquote, urlsplit
+
+import websockets
+from websockets.asyncio.server import serve
+
+from .authorization import CredentialCache, IdTagAuthorizer
+from .charge_point import ChargePoint
+from .odoo_client import OdooClient, OdooUnavailable
+from .outbox import Delivery, Outbox
+
+_logger = logging.getLogger(__name__)
+
+SUBPROTOCOL = "ocpp1.6"
+PATH_PREFIX = "/ocpp/"
+
+
+def parse_basic_auth(header):
+    """``Basic base64(user:password)`` -> (user, password) or (None, None)."""
+    if not header or not header[:6].lower() == "basic ":
+        return None, None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None, None
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        return None, None
+    return user, password
+
+
+def identity_from_path(path):
+    path = urlsplit(path).path
+    if not path.startswith(PATH_PREFIX):
+        return None
+    identity = unquote(path[len(PATH_PREFIX):])
+    if not identity or "/" in identity or len(identity) > 64:
+        return None
+    return identity
+
+
+class Bridge:
+    """One bridge instance. Holds no state that assumes it is the only one:
+    connected chargers are in ``self.chargers`` (this instance only) and the
+    command router finds other instances' chargers (see router.py)."""
+
+    def __init__(self, config, odoo=None):
+        from .router import make_router
+        from .service import ChargingService
+
+        self.config = config
+        self.odoo = odoo or OdooClient(config)
+        self.outbox = Outbox(config.outbox_path, config.outbox_synchronous, config.instance_id,
+                             config.transaction_id_stride)
+        self.credentials = CredentialCache(self.odoo, config.credentials_cache_seconds)
+        self.authorizer = IdTagAuthorizer(self.odoo, self.outbox, config.auth_offline_policy,
+                                          config.auth_cache_seconds)
+        self.service = ChargingService(self)
+        self.delivery = Delivery(self.outbox, self.odoo.post_events, self.service.on_event_result,
+                                 config.outbox_batch_size, config.retry_min, config.retry_max)
+        self.router = make_router(self)
+        self.chargers = {}  # identity -> ChargePoint connected to THIS instance
+        self._ws_server = None
+        self._command_runner = None
+        self._flusher = None
+        self._connection_tasks = set()
+        self.ocpp_port = None
+        self.command_port = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self):
+        from .commands import start_command_api
+
+        await self.outbox.open()
+        await self.service.load()
+        await self.odoo.open()
+        self.delivery.start()
+        self._flusher = asyncio.create_task(self._flush_meter_loop(), name="meter-flush")
+        ssl_context = None
+        if self.config.tls:
+            ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+        self._ws_server = await serve(
+            self.on_connect, self.config.ocpp_host, self.config.ocpp_port,
+            subprotocols=[SUBPROTOCOL], process_request=self.handshake, compression=None,
+            ping_interval=self.config.ping_interval or None, ping_timeout=self.config.ping_interval or None,
+            max_size=self.config.max_message_bytes, max_queue=4, ssl=ssl_context,
+            server_header=None, open_timeout=30,
+        )
+        self.ocpp_port = self._ws_server.sockets[0].getsockname()[1]
+        self._command_runner, self.command_port = await start_command_api(self)
+        await self.router.start()
+        _logger.info("event=bridge_started ocpp=%s://%s:%s/ocpp/<identity> commands=http://%s:%s instance=%s outbox=%s",
+                     "wss" if ssl_context else "ws", self.config.ocpp_host, self.ocpp_port,
+                     self.config.command_host, self.command_port, self.config.instance_id, self.config.outbox_path)
+
+    async def stop(self):
+        """Graceful: stop accepting, close chargers (1001 going away), flush
+        staged meter samples, give delivery a last chance, close the store."""
+        _logger.info("event=bridge_stopping chargers=%s", len(self.chargers))
+        await self.router.stop()
+        if self._ws_server is not None:
+            self._ws_server.close()
+            try:
+                await asyncio.wait_for(self._ws_server.wait_closed(), timeout=10)
+            except asyncio.TimeoutError:
+                _logger.warning("event=close_timeout")
+        if self._connection_tasks:
+            await asyncio.wait(self._connection_tasks, timeout=5)
+        if self._command_runner is not None:
+            await self._command_runner.cleanup()
+        if self._flusher is not None:
+            self._flusher.cancel()
+        await self.service.close()
+        await self.outbox.flush_samples()
+        try:
+            await asyncio.wait_for(self.delivery.deliver_once(), timeout=3)
+        except Exception as error:  # noqa: BLE001 — it stays in the outbox for next start
+            _logger.info("event=final_delivery_skipped error=%r", error)
+        await self.delivery.stop()
+        await self.odoo.close()
+        await self.outbox.close()
+        _logger.info("event=bridge_stopped")
+
+    async def _flush_meter_loop(self):
+        while True:
+            await asyncio.sleep(self.config.meter_flush_seconds)
+            try:
+                await self.outbox.flush_samples()
+            except Exception:  # noqa: BLE001
+                _logger.exception("event=meter_flush_failed")
+
+    # -- websocket -------------------------------------------------------------
+
+    async def handshake(self, connection, request):
+        """Refuse unknown chargers (404) and bad passwords (401) before the upgrade."""
+        identity = identity_from_path(request.path)
+        if identity is None:
+            return connection.respond(http.HTTPStatus.NOT_FOUND, "Use ws://host:port/ocpp/<identity>\n")
+        user, password = parse_basic_auth(request.headers.get("Authorization"))
+        if user is not None and user != identity:
+            return self._unauthorized(connection, identity, "user_mismatch")
+        try:
+            answer = await self.credentials.check(identity, password)
+        except OdooUnavailable as error:
+            _logger.warning("event=handshake_unavailable identity=%s error=%s", identity, error)
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n")
+        if not answer.get("known"):
+            _logger.info("event=handshake_refused identity=%s reason=unknown", identity)
+            return connection.respond(http.HTTPStatus.NOT_FOUND, "Unknown charger\n")
+        if not answer.get("accepted"):
+            return self._unauthorized(connection, identity, "bad_password" if password else "password_required")
+        connection.ev_identity = identity
+        return None
+
+    @staticmethod
+    def _unauthorized(connection, identity, reason):
+        _logger.info("event=handshake_refused identity=%s reason=%s", identity, reason)
+        response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
+        response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
+        return response
+
+    async def on_connect(self, websocket):
+        task = asyncio.current_task()
+        self._connection_tasks.add(task)
+        try:
+            await self._serve_charger(websocket)
+        finally:
+            self._connection_tasks.discard(task)
+
+    async def _serve_charger(self, websocket):
+        identity = getattr(websocket, "ev_identity", None) or identity_from_path(websocket.request.path)
+        requested = websocket.request.headers.get("Sec-WebSocket-Protocol")
+        if websocket.subprotocol != SUBPROTOCOL:
+            _logger.warning("event=subprotocol_refused identity=%s requested=%s", identity, requested)
+            return await websocket.close(1002, "ocpp1.6 subprotocol required")
+        cp = ChargePoint(identity, websocket, self.service, response_timeout=self.config.command_timeout)
+        previous = self.chargers.get(identity)
+        self.chargers[identity] = cp
+        if previous is not None:
+            _logger.info("event=charger_replaced identity=%s", identity)
+            asyncio.ensure_future(previous._connection.close(1000, "replaced by a new connection"))
+        await self.router.register(identity)
+        _logger.info("event=charger_connected identity=%s remote=%s", identity, websocket.remote_address)
+        try:
+            await self.service.connection(identity, True)
+            await cp.start()
+        except websockets.ConnectionClosed as closed:
+            _logger.info("event=charger_disconnected identity=%s code=%s", identity, closed.rcvd.code if closed.rcvd else None)
+        except Exception:  # noqa: BLE001
+            _logger.exception("event=charger_failed identity=%s", identity)
+        finally:
+            if self.chargers.get(identity) is cp:
+                del self.chargers[identity]
+                await self.router.unregister(identity)
+                self.service.forget(identity)
+                try:
+                    await self.service.connection(identity, False)
+                except Exception:  # noqa: BLE001 — outbox closed during shutdown
+                    _logger.warning("event=offline_not_recorded identity=%s", identity)
+
+    # -- commands --------------------------------------------------------------
+
+    async def remote_stop(self, identity, transaction_id):
+        from .commands import CommandError
+        try:
+            answer = await self.router.send_command(identity, "remote_stop_transaction",
+                                                    {"transaction_id": transaction_id})
+        except CommandError as error:
+            _logger.warning("event=remote_stop_failed identity=%s transaction_id=%s status=%s",
+                            identity, transaction_id, error.status)
+            return None
+        return answer.get("status")

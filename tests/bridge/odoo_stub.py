@@ -1,0 +1,151 @@
+"""A small in-process stand-in for Odoo's side of docs/bridge-protocol.md.
+
+It implements the three bridge -> Odoo routes exactly as the protocol doc
+describes them (bearer key, database header, dedup on ``key`` returning the
+first result again, ``status: error`` for a bad payload) and records every
+request, so the bridge's unit tests can check what reached "Odoo".
+
+This is NOT Odoo: the real end-to-end tests against Odoo 18 with the
+ev_billing addon live in ``tests/e2e`` (written by another engineer).
+"""
+
+import asyncio
+import json
+
+from aiohttp import web
+
+API_KEY = "test-api-key"
+DATABASE = "evdb"
+PREFIX = "/ev/ocpp/v1"
+
+
+class OdooStub:
+    def __init__(self):
+        # identity -> {"password": str or None, "heartbeat_interval": int, "allow_no_password": bool}
+        self.chargers = {}
+        # id_tag -> {"status": ..., "max_energy_wh": ...}
+        self.id_tags = {}
+        self.applied = {}          # key -> result (what Odoo stores with its unique constraint)
+        self.events = []           # events applied the first time, in arrival order
+        self.deliveries = []       # every event received, duplicates included
+        self.requests = []         # (route, body)
+        self.down = False          # answer 503 to everything
+        self.authorize_delay = 0.0
+        self.stop_transactions = set()      # meter_values for these -> {"stop": true}
+        self.session_max_energy = {}        # transaction_id -> max_energy_wh in the start answer
+        self.bad_kinds = set()              # kinds answered with status error
+        self._sessions = 0
+        self._runner = None
+        self.url = None
+
+    def add_charger(self, identity, password="secret", heartbeat_interval=120, allow_no_password=False):
+        self.chargers[identity] = {"password": password, "heartbeat_interval": heartbeat_interval,
+                                   "allow_no_password": allow_no_password}
+
+    def add_tag(self, tag, status="Accepted", max_energy_wh=None):
+        self.id_tags[tag] = {"status": status, "max_energy_wh": max_energy_wh}
+
+    # -- server --------------------------------------------------------------
+
+    async def start(self):
+        app = web.Application()
+        app.router.add_post(PREFIX + "/charger/credentials", self._credentials)
+        app.router.add_post(PREFIX + "/authorize", self._authorize)
+        app.router.add_post(PREFIX + "/events", self._events)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = "http://127.0.0.1:%s" % port
+        return self
+
+    async def close(self):
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _guard(self, request, route):
+        body = await request.json()
+        self.requests.append((route, body))
+        if self.down:
+            raise web.HTTPServiceUnavailable(text=json.dumps({"error": {"code": "down", "message": "maintenance"}}),
+                                             content_type="application/json")
+        if request.headers.get("Authorization") != "Bearer %s" % API_KEY:
+            raise web.HTTPUnauthorized(text=json.dumps({"error": {"code": "auth", "message": "bad key"}}),
+                                       content_type="application/json")
+        if request.headers.get("X-Odoo-Database") != DATABASE or request.query.get("db") != DATABASE:
+            raise web.HTTPBadRequest(text=json.dumps({"error": {"code": "db", "message": "no db"}}),
+                                     content_type="application/json")
+        return body
+
+    async def _credentials(self, request):
+        body = await self._guard(request, "credentials")
+        charger = self.chargers.get(body["identity"])
+        if charger is None:
+            return web.json_response({"known": False, "accepted": False})
+        if charger["password"] is None or (charger["allow_no_password"] and body.get("password") is None):
+            accepted = True
+        else:
+            accepted = body.get("password") == charger["password"]
+        return web.json_response({"known": True, "accepted": accepted,
+                                  "heartbeat_interval": charger["heartbeat_interval"], "security_profile": 1})
+
+    async def _authorize(self, request):
+        body = await self._guard(request, "authorize")
+        if self.authorize_delay:
+            await asyncio.sleep(self.authorize_delay)
+        tag = self.id_tags.get(body["id_tag"])
+        if tag is None:
+            return web.json_response({"id_tag_info": {"status": "Invalid", "expiry_date": None, "parent_id_tag": None},
+                                      "max_energy_wh": None})
+        return web.json_response({"id_tag_info": {"status": tag["status"], "expiry_date": None, "parent_id_tag": None},
+                                  "max_energy_wh": tag["max_energy_wh"]})
+
+    async def _events(self, request):
+        body = await self._guard(request, "events")
+        results = []
+        for event in body["events"]:
+            self.deliveries.append(event)
+            key = event["key"]
+            if key in self.applied:
+                results.append(dict(self.applied[key], duplicate=True))
+                continue
+            if event["kind"] in self.bad_kinds:
+                results.append({"key": key, "status": "error", "error": {"code": "bad_payload", "message": "refused"}})
+                continue
+            result = {"key": key, "status": "ok", "duplicate": False, "data": self._data(event)}
+            self.applied[key] = result
+            self.events.append(event)
+            results.append(result)
+        return web.json_response({"results": results})
+
+    def _data(self, event):
+        payload = event["payload"]
+        if event["kind"] == "start_transaction":
+            self._sessions += 1
+            return {"session_id": self._sessions,
+                    "max_energy_wh": self.session_max_energy.get(payload["transaction_id"])}
+        if event["kind"] == "meter_values" and payload.get("transaction_id") in self.stop_transactions:
+            return {"stop": True}
+        return {}
+
+    # -- helpers for tests -----------------------------------------------------
+
+    def kinds(self, identity=None):
+        return [e["kind"] for e in self.events if identity is None or e["identity"] == identity]
+
+    def of_kind(self, kind, identity=None):
+        return [e for e in self.events if e["kind"] == kind and (identity is None or e["identity"] == identity)]
+
+
+async def wait_for(predicate, timeout=20.0, interval=0.02):
+    """Poll until ``predicate()`` is true; fail the test after ``timeout`` s.
+    (A deadline for a condition, not a timing assert.)"""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if predicate():
+            return
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within %ss" % timeout)
+        await asyncio.sleep(interval)
