@@ -1,0 +1,26 @@
+"""Shared fixtures for the pricing core tests (plain pytest, no Odoo)."""
+import os
+import sys
+from datetime import datetime
+
+import pytest
+from hypothesis import settings
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "ev_billing"))
+sys.path.insert(0, os.path.dirname(__file__))
+
+import pricing  # noqa: E402
+from pricing_helpers import SONGKRAN, simple_rates  # noqa: E402
+
+settings.register_profile("pricing", deadline=None, max_examples=200)
+settings.load_profile("pricing")
+
+
+@pytest.fixture
+def calendar():
+    return pricing.TouCalendar(holidays={datetime(*SONGKRAN).date()})
+
+
+@pytest.fixture
+def rates():
+    return simple_rates()
