@@ -75,7 +75,7 @@ class SessionPrice:
     parking_units: int             # started minutes or started hours, see parking_unit
     parking_unit: str              # 'minute' or 'hour'
     amount_parking: Decimal
-    overstay_minutes: int          # charged minutes (multiplied ones included)
+    overstay_minutes: int          # minutes subject to the overstay fee (multiplied included)
     overstay_minutes_multiplied: int
     amount_overstay: Decimal
     amount_total: Decimal
@@ -126,7 +126,7 @@ def _parking(r, calendar, plug_in, unplug):
     fee_off = r.parking_fee_per_hour_off_peak
     unit = US_PER_MINUTE if r.parking_rounding == "minute" else US_PER_HOUR
     origin = plug_in + r.parking_free_minutes * US_PER_MINUTE
-    if unplug <= origin or not (fee_on or fee_off):
+    if unplug <= origin:
         return 0, _NIL
     units = -((origin - unplug) // unit)
     if fee_on == fee_off:
@@ -168,7 +168,7 @@ def _overstay(r, calendar, charge_end, unplug, occupancy):
     fee_on = r.overstay_fee_per_minute_on_peak
     fee_off = r.overstay_fee_per_minute_off_peak
     grace = r.grace_minutes * US_PER_MINUTE
-    if unplug - charge_end <= grace or not (fee_on or fee_off):
+    if unplug - charge_end <= grace:
         return 0, 0, _NIL
     origin = charge_end + grace if r.overstay_from == "grace_end" else charge_end
     lo, hi = origin, unplug
@@ -181,7 +181,7 @@ def _overstay(r, calendar, charge_end, unplug, occupancy):
         on_peak = calendar._on_peak_intervals(lo, hi)
     if rule is None and not exempt and not on_peak:
         minutes = -((origin - hi) // unit)
-        return minutes, 0, round_money(fee_on * minutes)
+        return minutes, 0, round_money((fee_on if fee_on == fee_off else fee_off) * minutes)
     cuts = {lo, hi}
     for a, b in exempt:
         cuts.add(a)

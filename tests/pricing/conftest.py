@@ -13,7 +13,8 @@ import pricing  # noqa: E402
 from pricing_helpers import SONGKRAN, simple_rates  # noqa: E402
 
 settings.register_profile("pricing", deadline=None, max_examples=200)
-settings.load_profile("pricing")
+settings.register_profile("pricing-deep", deadline=None, max_examples=5000)
+settings.load_profile(os.environ.get("PRICING_HYPOTHESIS_PROFILE", "pricing"))
 
 
 @pytest.fixture
