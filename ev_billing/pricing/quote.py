@@ -23,7 +23,7 @@ class Quote:
     tier: str
     energy_wh: int               # bought energy, whole Wh
     start: datetime
-    end: datetime                # estimated end of charging (= unplug for the quote)
+    end: datetime                # estimated end of charging (= unplug), to the µs
     duration_seconds: int        # whole seconds, rounded up
     power_kw: Decimal            # the power assumed
     power_source: str            # 'recent' (charger's real power) or 'max' (connector max × factor)
@@ -59,10 +59,10 @@ def quote(rates, tier, kwh, start, calendar, max_power_kw, recent_power_kw=None,
     power_mw = int((power_kw * 1_000_000).quantize(Decimal(1), ROUND_HALF_UP))  # milliwatts
     if power_mw <= 0:
         raise ValueError("charging power must be positive")
-    # Wh * 3600 s/h * 1000 mW/W / mW = seconds; round up to whole seconds.
-    duration_s = -(-(energy_wh * 3_600_000) // power_mw)
+    # Wh · 3600 s/h · 10^6 µs/s · 1000 mW/W / mW = µs, rounded up to the microsecond
+    duration_us = -(-(energy_wh * 3_600_000_000_000) // power_mw)
     s = to_us(start)
-    e = s + duration_s * US_PER_SECOND
+    e = s + duration_us
     samples = []
     for a, b in calendar._on_peak_intervals(s, e):
         for t in (a, b):
@@ -71,5 +71,6 @@ def quote(rates, tier, kwh, start, calendar, max_power_kw, recent_power_kw=None,
                 samples.append((t, min(energy_wh, (t - s) * power_mw // 3_600_000_000_000)))
     price = _price_us(rates, tier, calendar, s, e, s, e, 0, energy_wh, samples, (), None,
                       to_decimal(vat_rate))
-    end = start + timedelta(seconds=duration_s)
+    end = start + timedelta(microseconds=duration_us)
+    duration_s = -(-duration_us // US_PER_SECOND)
     return Quote(tier, energy_wh, start, end, duration_s, power_kw, source, price)
