@@ -123,7 +123,9 @@ def make_event(identity, kind, payload, occurred_at):
 
 
 def utc_now():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """ISO 8601 UTC with milliseconds (part of most event keys)."""
+    now = time.time()
+    return "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)), int(now * 1000) % 1000)
 
 
 def _insert_event(conn, event):
