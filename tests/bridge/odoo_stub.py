@@ -30,6 +30,7 @@ class OdooStub:
         self.deliveries = []       # every event received, duplicates included
         self.requests = []         # (route, body)
         self.down = False          # answer 503 to everything
+        self.events_down = False   # answer 503 to /events only (credentials/authorize still work)
         self.authorize_delay = 0.0
         self.stop_transactions = set()      # meter_values for these -> {"stop": true}
         self.session_max_energy = {}        # transaction_id -> max_energy_wh in the start answer
@@ -103,6 +104,8 @@ class OdooStub:
 
     async def _events(self, request):
         body = await self._guard(request, "events")
+        if self.events_down:
+            raise web.HTTPServiceUnavailable(text="{}", content_type="application/json")
         results = []
         for event in body["events"]:
             self.deliveries.append(event)

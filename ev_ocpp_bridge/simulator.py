@@ -173,6 +173,18 @@ class VirtualCharger:
         self.connects = 0
         self.errors = 0
         self._connected = asyncio.Event()
+        self._reader = None
+
+    async def _call(self, request):
+        """``cp.call`` that fails as soon as the connection drops (the library
+        would wait for its response timeout)."""
+        reader = self._reader
+        pending_call = asyncio.ensure_future(self.cp.call(request))
+        done, _ = await asyncio.wait({pending_call, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if pending_call in done:
+            return pending_call.result()
+        pending_call.cancel()
+        raise ConnectionError("connection lost while waiting for %s" % type(request).__name__)
 
     def on_command(self, action, kwargs):
         if action == "RemoteStartTransaction":
@@ -192,7 +204,7 @@ class VirtualCharger:
                         self.connects += 1
                         backoff = self.reconnect[0]
                         self.cp = SimulatedChargePoint(self.identity, ws, owner=self)
-                        reader = asyncio.create_task(self.cp.start())
+                        reader = self._reader = asyncio.create_task(self.cp.start())
                         try:
                             await self._on_connected()
                             done, _ = await asyncio.wait({reader, scenario}, return_when=asyncio.FIRST_COMPLETED)
@@ -211,11 +223,11 @@ class VirtualCharger:
             scenario.cancel()
 
     async def _on_connected(self):
-        boot = await self.cp.call(call.BootNotification(charge_point_vendor=self.vendor, charge_point_model=self.model,
+        boot = await self._call(call.BootNotification(charge_point_vendor=self.vendor, charge_point_model=self.model,
                                                         firmware_version="1.0"))
         interval = self.heartbeat_interval or (boot.interval if boot else 300)
-        await self.cp.call(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                   status=ChargePointStatus.available, timestamp=utc_now()))
+        await self._call(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
+                                                 status=ChargePointStatus.available, timestamp=utc_now()))
         await self._replay()
         self._connected.set()
         asyncio.ensure_future(self._heartbeats(self.cp, interval))
@@ -223,7 +235,7 @@ class VirtualCharger:
     async def _replay(self):
         while self.pending:
             request = self.pending[0]
-            answer = await self.cp.call(request)
+            answer = await self._call(request)
             self.pending.pop(0)
             if isinstance(request, call.StartTransaction) and answer is not None:
                 self.transaction_id = answer.transaction_id
@@ -246,7 +258,7 @@ class VirtualCharger:
         while True:
             await self._connected.wait()
             try:
-                answer = await self.cp.call(request)
+                answer = await self._call(request)
             except Exception:  # noqa: BLE001 — connection lost: wait for the reconnect
                 if durable:
                     return None  # the reconnect replays it
