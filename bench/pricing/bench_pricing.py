@@ -11,7 +11,7 @@ import time as clock
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "ev_billing"))
+sys.path.append(os.path.join(os.path.dirname(__file__), "..", "..", "ev_billing"))
 
 import pricing  # noqa: E402
 

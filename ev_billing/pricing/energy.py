@@ -51,11 +51,13 @@ def _register_at(times, values, t):
     return w0 * den + (values[i + 1] - w0) * (t - t0), den
 
 
-def _split_us(calendar, start, stop, meter_start, meter_stop, samples_us, cap=None):
+def _split_us(calendar, start, stop, meter_start, meter_stop, samples_us, cap=None,
+              on_peak=None):
     """Return (total, on_peak, off_peak, billed_total, billed_on, billed_off) in whole Wh.
 
     ``samples_us`` is an iterable of (µs, Wh) sorted by time.  ``cap`` limits billed energy to
-    the first ``cap`` Wh delivered (buy-X-kWh).
+    the first ``cap`` Wh delivered (buy-X-kWh).  ``on_peak``: the calendar's on-peak
+    intervals already clipped to [start, stop), when the caller has them.
     """
     total = meter_stop - meter_start
     if total < 0:
@@ -67,7 +69,7 @@ def _split_us(calendar, start, stop, meter_start, meter_stop, samples_us, cap=No
         if calendar._is_on_peak(start):
             return total, total, 0, billed_total, billed_total, 0
         return total, 0, total, billed_total, 0, billed_total
-    intervals = calendar._on_peak_intervals(start, stop)
+    intervals = calendar._on_peak_intervals(start, stop) if on_peak is None else on_peak
     if not intervals:
         return total, 0, total, billed_total, 0, billed_total
     if len(intervals) == 1 and intervals[0][0] == start and intervals[0][1] == stop:

@@ -9,7 +9,7 @@ from .money import CENT as _CENT
 from .money import VAT_RATE, round_money, to_decimal, wh
 
 _NIL = Decimal("0.00")  # a zero amount, already at money precision
-from .tou import OFF_PEAK, ON_PEAK, US_PER_HOUR, US_PER_MINUTE, to_us
+from .tou import OFF_PEAK, ON_PEAK, US_PER_HOUR, US_PER_MINUTE, clip_intervals, to_us
 
 _THOUSAND = Decimal(1000)
 _SIXTY = Decimal(60)
@@ -121,7 +121,7 @@ def _on_peak_units(intervals, origin, unit):
     return n
 
 
-def _parking(r, calendar, plug_in, unplug):
+def _parking(r, on_peak_all, plug_in, unplug):
     fee_on = r.parking_fee_per_hour_on_peak
     fee_off = r.parking_fee_per_hour_off_peak
     unit = US_PER_MINUTE if r.parking_rounding == "minute" else US_PER_HOUR
@@ -132,7 +132,7 @@ def _parking(r, calendar, plug_in, unplug):
     if fee_on == fee_off:
         exact = fee_on * units
     else:
-        on = _on_peak_units(calendar._on_peak_intervals(origin, unplug), origin, unit)
+        on = _on_peak_units(clip_intervals(on_peak_all, origin, unplug), origin, unit)
         exact = fee_on * on + fee_off * (units - on)
     if unit == US_PER_MINUTE:
         exact = exact / _SIXTY
@@ -164,7 +164,7 @@ def _occupancy_steps(rule, occupancy):
     return times, factors
 
 
-def _overstay(r, calendar, charge_end, unplug, occupancy):
+def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
     fee_on = r.overstay_fee_per_minute_on_peak
     fee_off = r.overstay_fee_per_minute_off_peak
     grace = r.grace_minutes * US_PER_MINUTE
@@ -178,7 +178,7 @@ def _overstay(r, calendar, charge_end, unplug, occupancy):
     if fee_on == fee_off:
         on_peak = ()
     else:
-        on_peak = calendar._on_peak_intervals(lo, hi)
+        on_peak = clip_intervals(on_peak_all, lo, hi)
     if rule is None and not exempt and not on_peak:
         minutes = -((origin - hi) // unit)
         return minutes, 0, round_money((fee_on if fee_on == fee_off else fee_off) * minutes)
@@ -248,12 +248,16 @@ def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, 
         raise ValueError("plug_in_time is after start_time")
     if unplug < stop:
         raise ValueError("unplug_time is before stop_time")
+    # on-peak intervals of the whole plugged-in time, computed once and clipped per charge
+    on_peak_all = calendar._on_peak_intervals(plug_in, unplug)
     total, on, off, billed, bon, boff = _split_us(
-        calendar, start, stop, meter_start, meter_stop, samples_us, cap)
+        calendar, start, stop, meter_start, meter_stop, samples_us, cap,
+        clip_intervals(on_peak_all, start, stop))
     a_on = round_money((r.energy_price_on_peak * bon).scaleb(-3)) if bon else _NIL
     a_off = round_money((r.energy_price_off_peak * boff).scaleb(-3)) if boff else _NIL
-    p_units, a_parking = _parking(r, calendar, plug_in, unplug)
-    o_minutes, o_multiplied, a_overstay = _overstay(r, calendar, stop, unplug, occupancy)
+    p_units, a_parking = _parking(r, on_peak_all, plug_in, unplug)
+    o_minutes, o_multiplied, a_overstay = _overstay(
+        r, calendar, on_peak_all, stop, unplug, occupancy)
     a_energy = a_on + a_off
     a_total = a_energy + a_parking + a_overstay
     # VAT per line, as Odoo's price-included tax with round-per-line: round(x·rate/(100+rate))

@@ -23,6 +23,18 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ONE_US = timedelta(microseconds=1)
 
 
+def clip_intervals(intervals, lo, hi):
+    """The parts of sorted, disjoint ``intervals`` inside [lo, hi)."""
+    out = []
+    for a, b in intervals:
+        if b <= lo:
+            continue
+        if a >= hi:
+            break
+        out.append((a if a > lo else lo, b if b < hi else hi))
+    return out
+
+
 def to_us(dt):
     """Microseconds since the epoch (UTC) of a naive-UTC or aware datetime."""
     if dt.tzinfo is None:
