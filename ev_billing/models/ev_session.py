@@ -1,0 +1,293 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+# How far a meter may run ahead of the charger's rated power before the session is held for review:
+# meters sample late and round, so allow 10 % plus one kWh.
+PLAUSIBLE_POWER_MARGIN = 1.10
+PLAUSIBLE_ENERGY_SLACK_WH = 1000
+
+
+class EvSession(models.Model):
+    """One charging session, i.e. one OCPP transaction, from plug-in to unplug.
+
+    Lifecycle: ``pending`` (started from Odoo, waiting for the charger) → ``charging``
+    (StartTransaction) → ``finishing`` (StopTransaction, car still plugged) → ``done`` (unplugged,
+    priced and billed). Impossible meter data sends it to ``review`` for a Manager instead.
+    """
+    _name = 'ev.session'
+    _description = 'Charging Session'
+    _inherit = ['mail.thread']
+    _order = 'start_time desc, id desc'
+    _check_company_auto = True
+
+    name = fields.Char(compute='_compute_name', store=True)
+    transaction_id = fields.Integer(string='OCPP Transaction', readonly=True, index=True, copy=False)
+    charger_id = fields.Many2one('ev.charger', required=True, readonly=True, index=True, check_company=True)
+    connector_id = fields.Many2one('ev.connector', readonly=True, index=True, check_company=True)
+    station_id = fields.Many2one('ev.station', required=True, readonly=True, index=True, check_company=True)
+    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    partner_id = fields.Many2one('res.partner', string='Driver', readonly=True, index=True)
+    id_tag = fields.Char(string='idTag', readonly=True)
+    id_tag_id = fields.Many2one('ev.id.tag', string='RFID Card', readonly=True)
+    remote_request_id = fields.Char(readonly=True, copy=False, index='btree_not_null',
+                                    help="Set when the session was started from Odoo (portal or backend).")
+
+    plug_in_time = fields.Datetime(readonly=True, help="Car plugged in (connector left Available).")
+    start_time = fields.Datetime(readonly=True, index=True, help="StartTransaction.")
+    charging_end_time = fields.Datetime(readonly=True, help="Energy stopped flowing (car full or transaction stopped).")
+    stop_time = fields.Datetime(readonly=True, help="StopTransaction.")
+    unplug_time = fields.Datetime(readonly=True, help="Connector back to Available: overstay ends here.")
+    stop_reason = fields.Char(readonly=True)
+
+    meter_start = fields.Integer(string='Meter Start (Wh)', readonly=True)
+    meter_stop = fields.Integer(string='Meter Stop (Wh)', readonly=True)
+    meter_last = fields.Integer(string='Last Meter (Wh)', readonly=True)
+    meter_samples = fields.Json(readonly=True, help="[[timestamp, energy Wh, power W], ...] in time order.")
+    power_w = fields.Float(string='Power (W)', readonly=True, help="Last reported power.")
+    soc = fields.Integer(string='State of Charge (%)', readonly=True)
+    energy_kwh = fields.Float(string='Energy (kWh)', compute='_compute_energy_kwh', store=True, digits=(12, 3),
+                              aggregator='sum')
+    requested_kwh = fields.Float(string='Bought (kWh)', digits=(12, 3), readonly=True,
+                                 help="Buy-kWh sessions stop at this energy and never bill more.")
+    max_energy_wh = fields.Integer(readonly=True, help="Energy at which the bridge stops the charger.")
+
+    amount_energy = fields.Monetary(readonly=True, aggregator='sum')
+    amount_parking = fields.Monetary(readonly=True, aggregator='sum')
+    amount_overstay = fields.Monetary(readonly=True, aggregator='sum')
+    amount_total = fields.Monetary(string='Total (VAT incl.)', readonly=True, aggregator='sum')
+
+    state = fields.Selection([
+        ('pending', 'Starting'),
+        ('charging', 'Charging'),
+        ('finishing', 'Waiting for Unplug'),
+        ('done', 'Done'),
+        ('review', 'To Review'),
+        ('cancelled', 'Cancelled'),
+    ], default='charging', required=True, readonly=True, index=True, tracking=True)
+    review_reason = fields.Char(readonly=True, tracking=True)
+
+    invoice_id = fields.Many2one('account.move', string='Invoice', readonly=True, copy=False, check_company=True)
+    abbreviated_invoice_number = fields.Char(string='Abbreviated Tax Invoice', readonly=True, copy=False, index=True)
+    full_tax_invoice_number = fields.Char(string='Full Tax Invoice', readonly=True, copy=False, index=True)
+
+    _sql_constraints = [
+        ('transaction_uniq', 'unique(charger_id, transaction_id)',
+         'A charger cannot have two sessions with the same OCPP transaction id.'),
+    ]
+
+    @api.depends('station_id.code', 'transaction_id')
+    def _compute_name(self):
+        for session in self:
+            session.name = f"{session.station_id.code or 'EV'}/{session.transaction_id or session.id or 0}"
+
+    @api.depends('meter_start', 'meter_stop', 'meter_last', 'state')
+    def _compute_energy_kwh(self):
+        for session in self:
+            end = session.meter_stop if session.stop_time else session.meter_last
+            session.energy_kwh = max((end or session.meter_start) - session.meter_start, 0) / 1000.0
+
+    # ------------------------------------------------------------------
+    # OCPP lifecycle, called by ev.ocpp.event
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ocpp_start(self, charger, connector, id_tag, meter_start, timestamp, transaction_id, remote_request_id=None):
+        """Open the session of a StartTransaction; a second StartTransaction for it returns the same one."""
+        session = self.search([('charger_id', '=', charger.id), ('transaction_id', '=', transaction_id)], limit=1)
+        if session:
+            return session
+        if remote_request_id:
+            session = self.search([('remote_request_id', '=', remote_request_id), ('state', '=', 'pending')], limit=1)
+        card = self.env['ev.id.tag'].with_context(active_test=False).search(
+            [('tag', '=', self.env['ev.id.tag']._normalize(id_tag))], limit=1) if id_tag else self.env['ev.id.tag']
+        vals = {
+            'transaction_id': transaction_id,
+            'charger_id': charger.id,
+            'connector_id': connector.id,
+            'station_id': charger.station_id.id,
+            'company_id': charger.company_id.id,
+            'id_tag': id_tag,
+            'id_tag_id': card.id,
+            'start_time': timestamp,
+            'plug_in_time': min(connector.plugged_since or timestamp, timestamp),
+            'meter_start': meter_start,
+            'meter_last': meter_start,
+            'meter_samples': [[fields.Datetime.to_string(timestamp), meter_start, 0.0]],
+            'state': 'charging',
+        }
+        if session:
+            session.write(vals)
+        else:
+            vals['partner_id'] = card.partner_id.id
+            session = self.create(vals)
+        if transaction_id < 0:
+            session._ev_hold_for_review(_("The charger reported transaction id %s.", transaction_id))
+            return session
+        session._ev_freeze_tariff()  # tariff hook
+        session.max_energy_wh = session._ev_max_energy_wh()
+        return session
+
+    def _ocpp_meter_values(self, samples):
+        """Append aggregated samples; returns True when the driver can pay for no more energy."""
+        self.ensure_one()
+        if not samples:
+            return False
+        timeline = list(self.meter_samples or [])
+        for sample in samples:
+            if sample.get('energy_wh') is None:
+                continue
+            timeline.append([sample['timestamp'], sample['energy_wh'], sample.get('power_w') or 0.0])
+        timeline.sort(key=lambda s: s[0])
+        last = samples[-1]
+        vals = {'meter_samples': timeline}
+        if timeline:
+            vals['meter_last'] = int(timeline[-1][1])
+        if last.get('power_w') is not None:
+            vals['power_w'] = last['power_w']
+        if last.get('soc') is not None:
+            vals['soc'] = int(last['soc'])
+        self.write(vals)
+        return bool(self.max_energy_wh) and self.state == 'charging' and \
+            self.meter_last - self.meter_start >= self.max_energy_wh
+
+    def _ocpp_stop(self, meter_stop, timestamp, reason=None, samples=None):
+        self.ensure_one()
+        if self.stop_time:
+            return self
+        if samples:
+            self._ocpp_meter_values(samples)
+        self.write({
+            'meter_stop': meter_stop,
+            'meter_last': meter_stop,
+            'stop_time': timestamp,
+            'charging_end_time': min(self.charging_end_time or timestamp, timestamp),
+            'stop_reason': reason or False,
+            'state': 'finishing' if self.state in ('pending', 'charging') else self.state,
+        })
+        reason = self._ev_implausible_reason()
+        if reason:
+            self._ev_hold_for_review(reason)
+        elif self.connector_id.status in ('Available', 'Unavailable', 'Faulted') \
+                and self.connector_id.status_changed_at and self.connector_id.status_changed_at >= timestamp:
+            self._ocpp_unplugged(self.connector_id.status_changed_at)
+        return self
+
+    def _ocpp_connector_status(self, status, timestamp):
+        """A StatusNotification on this session's connector moves the overstay clock."""
+        for session in self:
+            if status == 'Charging' and session.state == 'charging':
+                session.charging_end_time = False
+            elif status in ('SuspendedEV', 'Finishing') and not session.charging_end_time:
+                session.charging_end_time = timestamp
+            elif status in ('Available', 'Unavailable', 'Faulted') and session.state == 'finishing':
+                session._ocpp_unplugged(timestamp)
+
+    def _ocpp_unplugged(self, timestamp):
+        self.ensure_one()
+        self.unplug_time = max(timestamp, self.stop_time)
+        self._ev_close()
+
+    # ------------------------------------------------------------------
+    # Closing: plausibility, price, bill
+    # ------------------------------------------------------------------
+
+    def _ev_implausible_reason(self):
+        """Why this session's meter data cannot be billed as is, or False."""
+        self.ensure_one()
+        if self.transaction_id < 0:
+            return _("Transaction id %s is a leftover of a charger that lost its transaction.", self.transaction_id)
+        energy = self.meter_stop - self.meter_start
+        if energy < 0:
+            return _("The meter went backwards (%(start)s → %(stop)s Wh): meter reset or replaced.",
+                     start=self.meter_start, stop=self.meter_stop)
+        hours = max((self.stop_time - self.start_time).total_seconds(), 0) / 3600.0
+        power_kw = max(self.connector_id.max_power_kw or 0.0, self.charger_id.max_power_kw or 0.0)
+        if power_kw and energy > power_kw * 1000 * hours * PLAUSIBLE_POWER_MARGIN + PLAUSIBLE_ENERGY_SLACK_WH:
+            return _("%(energy).3f kWh in %(minutes)d minutes is more than a %(power)s kW charger can deliver.",
+                     energy=energy / 1000.0, minutes=round(hours * 60), power=power_kw)
+        samples = [s[1] for s in (self.meter_samples or [])]
+        if any(later < earlier for earlier, later in zip(samples, samples[1:])):
+            return _("The meter values went backwards during the session.")
+        return False
+
+    def _ev_hold_for_review(self, reason):
+        self.write({'state': 'review', 'review_reason': reason})
+        self.message_post(body=_("Held for review: %s", reason))
+
+    def _ev_close(self):
+        """Unplugged: price the session, then bill it. Runs once per session."""
+        for session in self.filtered(lambda s: s.state == 'finishing'):
+            session.write(dict(session._ev_price(), state='done'))  # tariff hook
+            session._ev_bill()  # wallet hook
+
+    def _ev_freeze_tariff(self):
+        """Tariff hook: freeze the station's tariff on the session at start."""
+        return True
+
+    def _ev_price(self):
+        """Tariff hook: the values (amounts, energy per period, …) to write when the session closes."""
+        self.ensure_one()
+        return {}
+
+    def _ev_max_energy_wh(self):
+        """How much energy the session may draw: the bought kWh, capped by what the wallet pays for."""
+        self.ensure_one()
+        return int(round(self.requested_kwh * 1000)) if self.requested_kwh else 0
+
+    def _ev_bill(self):
+        """Wallet hook: invoice the closed session and settle it from the driver's wallet."""
+        return True
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_remote_stop(self):
+        for session in self:
+            if session.state not in ('pending', 'charging'):
+                raise UserError(_("Session %s is not charging.", session.display_name))
+            session.charger_id._bridge_command('remote_stop_transaction', {'transaction_id': session.transaction_id})
+            session.message_post(body=_("Remote stop sent by %s.", self.env.user.name))
+        return True
+
+    def action_approve_review(self):
+        """A Manager bills a reviewed session as its meter says (after checking it)."""
+        self._check_manager()
+        for session in self.filtered(lambda s: s.state == 'review'):
+            if session.meter_stop < session.meter_start or session.transaction_id < 0:
+                raise UserError(_("%s has impossible meter data: cancel it instead.", session.display_name))
+            session.write({'state': 'finishing', 'unplug_time': session.unplug_time or session.stop_time})
+            session.message_post(body=_("Review approved by %s.", self.env.user.name))
+            session._ev_close()
+        return True
+
+    def action_cancel(self):
+        self._check_manager()
+        for session in self:
+            if session.state == 'done':
+                raise UserError(_("%s is billed: refund it instead of cancelling.", session.display_name))
+        self.write({'state': 'cancelled'})
+        return True
+
+    def _check_manager(self):
+        if not self.env.user.has_group('ev_billing.group_ev_manager'):
+            raise UserError(_("Only an EV Manager can review sessions."))
+
+    @api.model
+    def _cron_close_abandoned(self, hours=12):
+        """Close sessions whose charger never reported the unplug (lost StatusNotification)."""
+        limit = fields.Datetime.now() - timedelta(hours=hours)
+        for session in self.search([('state', '=', 'finishing'), ('stop_time', '<', limit)]):
+            session.unplug_time = session.stop_time
+            session.message_post(body=_("No unplug reported within %s hours: closed at the stop time.", hours))
+            session._ev_close()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(_("Charging sessions are never deleted: cancel a session instead."))
