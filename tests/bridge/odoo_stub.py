@@ -33,7 +33,7 @@ class OdooStub:
         self.events_down = False   # answer 503 to /events only (credentials/authorize still work)
         self.authorize_delay = 0.0
         self.stop_transactions = set()      # meter_values for these -> {"stop": true}
-        self.session_max_energy = {}        # transaction_id -> max_energy_wh in the start answer
+        self.session_max_energy = {}        # id_tag -> max_energy_wh in the start_transaction answer
         self.bad_kinds = set()              # kinds answered with status error
         self._sessions = 0
         self._runner = None
@@ -127,7 +127,7 @@ class OdooStub:
         if event["kind"] == "start_transaction":
             self._sessions += 1
             return {"session_id": self._sessions,
-                    "max_energy_wh": self.session_max_energy.get(payload["transaction_id"])}
+                    "max_energy_wh": self.session_max_energy.get(payload["id_tag"])}
         if event["kind"] == "meter_values" and payload.get("transaction_id") in self.stop_transactions:
             return {"stop": True}
         return {}
