@@ -143,7 +143,9 @@ def _occupancy_steps(rule, occupancy):
     """(times µs, factors) of the occupancy step function, in time order."""
     times = []
     factors = []
-    threshold = rule.min_percent
+    # occupied/total >= min_percent/100  <=>  occupied·100·den >= num·total  (exact, in ints)
+    num, den = rule.min_percent.as_integer_ratio()
+    den *= 100
     multiplier = rule.full_multiplier
     ordered = True
     for t, occupied, total in occupancy:
@@ -151,7 +153,7 @@ def _occupancy_steps(rule, occupancy):
         if times and t < times[-1]:
             ordered = False
         times.append(t)
-        if total <= 0 or occupied * 100 < threshold * total:
+        if total <= 0 or occupied * den < num * total:
             factors.append(0)
         elif occupied >= total:
             factors.append(multiplier)
