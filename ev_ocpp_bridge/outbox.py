@@ -225,7 +225,14 @@ class Outbox:
                     if item is None:
                         stopping = True
                         continue
-                    func, future = item
+                    func, future, single_statement = item
+                    if single_statement:
+                        # one statement is atomic by itself: no savepoint needed
+                        try:
+                            results.append((future, func(conn), None))
+                        except Exception as error:  # noqa: BLE001
+                            results.append((future, None, error))
+                        continue
                     conn.execute("SAVEPOINT op")
                     try:
                         value = func(conn)
@@ -250,16 +257,19 @@ class Outbox:
                 loop.call_soon_threadsafe(_resolve_all, results)
         conn.close()
 
-    def run(self, func):
-        """Run ``func(conn)`` in the writer thread; awaitable result after commit."""
+    def run(self, func, single_statement=False):
+        """Run ``func(conn)`` in the writer thread; awaitable result after commit.
+
+        ``func`` runs in its own SAVEPOINT unless it is a single SQL statement
+        (``single_statement=True``), which SQLite already makes atomic."""
         future = self._loop.create_future()
-        self._queue.put((func, future))
+        self._queue.put((func, future, single_statement))
         return future
 
     # -- events ------------------------------------------------------------
 
     async def enqueue(self, event):
-        inserted = await self.run(lambda conn: _insert_event(conn, event))
+        inserted = await self.run(lambda conn: _insert_event(conn, event), True)
         self.wakeup.set()
         return inserted
 
@@ -323,7 +333,7 @@ class Outbox:
         return self.run(lambda conn: conn.execute(
             "INSERT INTO meter_sample (identity, transaction_id, connector_id, samples) VALUES (?, ?, ?, ?)",
             (identity, transaction_id, connector_id, data),
-        ) and None)
+        ) and None, True)
 
     async def flush_samples(self, identity=None, transaction_id=None):
         """Aggregate staged samples into ``meter_values`` events (one per
@@ -431,7 +441,7 @@ class Outbox:
         now = time.time()
         return self.run(lambda conn: conn.execute(
             "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
-            (id_tag, canonical_json(id_tag_info), max_energy_wh, now)) and None)
+            (id_tag, canonical_json(id_tag_info), max_energy_wh, now)) and None, True)
 
     def clear_id_tag_cache(self):
         return self.run(lambda conn: conn.execute("DELETE FROM id_tag_cache") and None)

@@ -1,0 +1,206 @@
+"""Run the bridge benchmarks (loopback only, each run bounded to < 3 min).
+
+    python bench/bridge/run_bench.py throughput [--chargers 100 1000] [--seconds 15]
+    python bench/bridge/run_bench.py idle [--chargers 1000 5000 10000]
+    python bench/bridge/run_bench.py storm [--chargers 10000]
+
+throughput: (a) the bare ``ocpp`` library central system with no-op handlers
+and (b) ev_ocpp_bridge persisting every MeterValues to its SQLite outbox
+(synchronous=FULL, group commit; Odoo played by an accept-all stub), driven by
+the same load generator in the same run. Prints a JSON summary per run.
+"""
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = sys.executable
+STUB_PORT = 8169
+BARE_PORT = 9100
+BRIDGE_PORT = 9101
+COMMAND_PORT = 8191
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return None
+
+
+def wait_port_ready(url, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:  # noqa: BLE001
+            time.sleep(0.1)
+    raise RuntimeError("not ready: %s" % url)
+
+
+def start_stub():
+    proc = subprocess.Popen([PY, os.path.join(HERE, "odoo_accept_stub.py")], env=dict(os.environ, STUB_PORT=str(STUB_PORT)),
+                            stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    return proc
+
+
+def start_bare():
+    proc = subprocess.Popen([PY, os.path.join(HERE, "bare_central_system.py")],
+                            env=dict(os.environ, OCPP_PORT=str(BARE_PORT)), stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    return proc, "ws://127.0.0.1:%d/ocpp" % BARE_PORT
+
+
+def start_bridge(workdir, synchronous="FULL"):
+    env = dict(os.environ, ODOO_URL="http://127.0.0.1:%d" % STUB_PORT, ODOO_DB="bench", ODOO_API_KEY="k",
+               OCPP_HOST="127.0.0.1", OCPP_PORT=str(BRIDGE_PORT), COMMAND_HOST="127.0.0.1",
+               COMMAND_PORT=str(COMMAND_PORT), COMMAND_TOKEN="t", OUTBOX_PATH=os.path.join(workdir, "bench.sqlite"),
+               OUTBOX_SYNCHRONOUS=synchronous, LOG_LEVEL="WARNING", OCPP_PING_INTERVAL="0",
+               METER_FLUSH_SECONDS="5")
+    proc = subprocess.Popen([PY, "-m", "ev_ocpp_bridge"], env=env)
+    wait_port_ready("http://127.0.0.1:%d/health" % COMMAND_PORT)
+    return proc, "ws://127.0.0.1:%d/ocpp" % BRIDGE_PORT
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=None):
+    cmd = [PY, os.path.join(HERE, "loadgen.py"), "--url", url, "--mode", mode, "--chargers", str(chargers),
+           "--seconds", str(seconds), "--processes", str(processes), "--warmup", str(warmup)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout:
+        data = json.loads(line)
+        if data.get("event") == "all_connected":
+            if on_connected:
+                on_connected(data)
+        else:
+            result = data
+    proc.wait()
+    return result
+
+
+def throughput(args):
+    stub = start_stub()
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            for chargers in args.chargers:
+                for name in ("bare", "bridge") * args.rounds:  # interleaved: a noisy neighbour hits both
+                    proc, url = start_bare() if name == "bare" else start_bridge(workdir, args.synchronous)
+                    try:
+                        result = loadgen(url, "busy", chargers, args.seconds, args.processes)
+                    finally:
+                        stop(proc)
+                    result["server"] = name
+                    results.append(result)
+                    print(json.dumps(result), flush=True)
+    finally:
+        stop(stub)
+    for chargers in args.chargers:
+        def median(server, field):
+            values = sorted(r[field] for r in results if r["server"] == server and r["chargers"] == chargers)
+            return values[len(values) // 2]
+        bare, ours = median("bare", "calls_per_s"), median("bridge", "calls_per_s")
+        print(json.dumps({"summary": "median of %d rounds" % args.rounds, "chargers": chargers,
+                          "ratio_bridge_over_bare": round(ours / bare, 2),
+                          "bare_calls_per_s": bare, "bridge_calls_per_s": ours,
+                          "bridge_p50_ms": median("bridge", "p50_ms"), "bridge_p99_ms": median("bridge", "p99_ms"),
+                          "bare_p50_ms": median("bare", "p50_ms"), "bare_p99_ms": median("bare", "p99_ms")}),
+              flush=True)
+
+
+def idle(args):
+    stub = start_stub()
+    try:
+        for chargers in args.chargers:
+            with tempfile.TemporaryDirectory() as workdir:
+                servers = [("bridge", lambda: start_bridge(workdir))]
+                if args.with_bare:
+                    servers.append(("bare", start_bare))
+                for name, starter in servers:
+                    proc, url = starter()
+                    time.sleep(1)
+                    base = rss_kb(proc.pid)
+                    measured = {}
+
+                    def on_connected(data, proc=proc, measured=measured):
+                        time.sleep(3)
+                        measured["rss_kb"] = rss_kb(proc.pid)
+                        measured["connect_seconds"] = data["seconds"]
+                    result = loadgen(url, "idle", chargers, args.hold, args.processes, on_connected=on_connected)
+                    stop(proc)
+                    per_conn = (measured["rss_kb"] - base) * 1024 / max(1, result["connected"])
+                    print(json.dumps({"server": name, "chargers": chargers, "connected": result["connected"],
+                                      "errors": result["errors"], "rss_before_mb": round(base / 1024, 1),
+                                      "rss_connected_mb": round(measured["rss_kb"] / 1024, 1),
+                                      "bytes_per_connection": int(per_conn),
+                                      "kb_per_connection": round(per_conn / 1024, 1),
+                                      "connect_seconds": measured["connect_seconds"]}), flush=True)
+    finally:
+        stop(stub)
+
+
+def storm(args):
+    stub = start_stub()
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            for chargers in args.chargers:
+                proc, url = start_bridge(workdir)
+                try:
+                    result = loadgen(url, "storm", chargers, 0, args.processes)
+                finally:
+                    stop(proc)
+                result["server"] = "bridge"
+                print(json.dumps(result), flush=True)
+    finally:
+        stop(stub)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("throughput")
+    p.add_argument("--chargers", type=int, nargs="+", default=[100, 1000])
+    p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--synchronous", default="FULL")
+    p.add_argument("--rounds", type=int, default=2)
+    p = sub.add_parser("idle")
+    p.add_argument("--chargers", type=int, nargs="+", default=[1000, 5000, 10000])
+    p.add_argument("--hold", type=float, default=8)
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--with-bare", action="store_true")
+    p = sub.add_parser("storm")
+    p.add_argument("--chargers", type=int, nargs="+", default=[10000])
+    p.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    raise_nofile()
+    {"throughput": throughput, "idle": idle, "storm": storm}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
