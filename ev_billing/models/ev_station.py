@@ -34,6 +34,12 @@ class EvStation(models.Model):
     analytic_account_id = fields.Many2one(
         'account.analytic.account', string='Analytic Account', check_company=True,
         help="Revenue and cost of this station's sessions are booked on this analytic account.")
+    tariff_id = fields.Many2one(
+        'ev.tariff', string='Tariff', tracking=True, check_company=True,
+        help="Prices of the sessions started at this station; a session keeps the tariff in force at its start.")
+    utility_rate_id = fields.Many2one(
+        'ev.utility.rate', string='Electricity Cost', tracking=True, check_company=True,
+        help="What the station pays its utility: gives each session its energy cost and margin.")
     charger_ids = fields.One2many('ev.charger', 'station_id', string='Chargers')
     charger_count = fields.Integer(compute='_compute_counts')
     connector_count = fields.Integer(compute='_compute_counts')
@@ -80,3 +86,35 @@ class EvStation(models.Model):
         action['domain'] = [('station_id', '=', self.id)]
         action['context'] = {'default_station_id': self.id}
         return action
+
+    def _ev_occupancy_timeline(self, start, end):
+        """Occupancy of the station's connectors over [start, end]: a step function
+        ``[(datetime, occupied, total), ...]`` as the pricing core's occupancy rule takes it.
+
+        Connector status history is not stored, so a connector counts as occupied from the
+        plug-in to the unplug of its sessions; without sessions the current statuses are used.
+        """
+        self.ensure_one()
+        connectors = self.with_context(active_test=True).charger_ids.connector_ids
+        total = len(connectors)
+        if 'ev.session' not in self.env:
+            return [(start, len(connectors.filtered('is_occupied')), total)]
+        Session = self.env['ev.session'].sudo()
+        sessions = Session.search([
+            ('station_id', '=', self.id), ('state', '!=', 'cancelled'), ('start_time', '!=', False),
+            ('start_time', '<=', end),
+            '|', ('unplug_time', '=', False), ('unplug_time', '>', start),
+        ])
+        intervals = []
+        for session in sessions:
+            begin = session.plug_in_time or session.start_time
+            finish = session.unplug_time or end
+            if begin < finish:
+                intervals.append((begin, finish, session.connector_id.id or -session.id))
+        cuts = sorted({start} | {t for a, b, _c in intervals for t in (a, b) if start < t < end})
+        timeline = []
+        for instant in cuts:
+            occupied = min(len({c for a, b, c in intervals if a <= instant < b}), total)
+            if not timeline or timeline[-1][1] != occupied:
+                timeline.append((instant, occupied, total))
+        return timeline
