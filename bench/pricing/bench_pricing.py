@@ -85,7 +85,8 @@ def main():
     print("quote latency: median %.1f µs, p95 %.1f µs, p99 %.1f µs (20000 calls)" % (
         statistics.median(latencies) / 1000, latencies[int(0.95 * len(latencies))] / 1000,
         latencies[int(0.99 * len(latencies))] / 1000))
-    print("python %s on %s" % (platform.python_version(), platform.processor() or platform.machine()))
+    print("python %s on %s" % (platform.python_version(),
+                               platform.processor() or platform.machine()))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,18 @@ convention) or aware.  The Odoo models build :class:`TariffRates` and :class:`To
 from their records, call :func:`price_session` / :func:`quote`, and store the results.
 """
 from .energy import meter_at, split_energy
-from .money import (CURRENCY, VAT_RATE, round_money, to_decimal, vat_included_split, wh)
+from .money import CURRENCY, VAT_RATE, round_money, to_decimal, vat_included_split, wh
 from .quote import QUOTE_MAX_POWER_FACTOR, Quote, quote
 from .session import PriceLine, SessionFacts, SessionPrice, price_session
-from .tariff import (OVERSTAY_FROM, PARKING_ROUNDING, TIERS, OccupancyRule, TariffRates,
-                     TierRates, tesla_overstay_preset)
+from .tariff import (
+                     OVERSTAY_FROM,
+                     PARKING_ROUNDING,
+                     TIERS,
+                     OccupancyRule,
+                     TariffRates,
+                     TierRates,
+                     tesla_overstay_preset,
+)
 from .tou import OFF_PEAK, ON_PEAK, PERIODS, TouCalendar, split_by_period
 from .utility import EnergyCost, UtilityRates, energy_cost, margin
 

@@ -7,10 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from .energy import _samples_to_us, _split_us
 from .money import CENT as _CENT
 from .money import VAT_RATE, round_money, to_decimal, wh
-
-_NIL = Decimal("0.00")  # a zero amount, already at money precision
 from .tou import OFF_PEAK, ON_PEAK, US_PER_HOUR, US_PER_MINUTE, clip_intervals, to_us
 
+_NIL = Decimal("0.00")  # a zero amount, already at money precision
 _THOUSAND = Decimal(1000)
 _SIXTY = Decimal(60)
 _HUNDRED = Decimal(100)
@@ -109,12 +108,8 @@ class SessionPrice:
         return out
 
 
-def _units_between(origin, a, b, unit):
-    """Number of unit-grid starts (origin + k·unit) inside [a, b), with origin <= a <= b."""
-    return -((origin - b) // unit) + ((origin - a) // unit)
-
-
 def _on_peak_units(intervals, origin, unit):
+    """Number of unit-grid starts (origin + k·unit) inside the intervals (all >= origin)."""
     n = 0
     for a, b in intervals:
         n += -((origin - b) // unit) + ((origin - a) // unit)

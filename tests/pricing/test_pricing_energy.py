@@ -1,11 +1,10 @@
 from datetime import datetime, timedelta
 from fractions import Fraction
 
+import pricing
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-import pricing
 from pricing import OFF_PEAK, ON_PEAK, TouCalendar, meter_at, split_energy
 from pricing_helpers import MONDAY, SATURDAY, bkk
 

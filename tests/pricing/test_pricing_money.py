@@ -1,10 +1,9 @@
 from decimal import Decimal
 
+import pricing
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import pricing
 from pricing import round_money, vat_included_split
 
 amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2)
@@ -48,7 +47,8 @@ def test_vat_split_adds_up_and_matches_price_included_tax(total):
 
 
 def test_vat_split_other_rate():
-    assert vat_included_split(Decimal("110"), Decimal("10")) == (Decimal("100.00"), Decimal("10.00"))
+    assert vat_included_split(Decimal("110"), Decimal("10")) == (
+        Decimal("100.00"), Decimal("10.00"))
 
 
 @pytest.mark.parametrize("value, expected", [(1000, 1000), (Decimal("1000.5"), 1001),

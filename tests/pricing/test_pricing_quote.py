@@ -4,9 +4,15 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from pricing import (QUOTE_MAX_POWER_FACTOR, SessionFacts, TariffRates, TierRates, TouCalendar,
-                     price_session, quote)
+from pricing import (
+    QUOTE_MAX_POWER_FACTOR,
+    SessionFacts,
+    TariffRates,
+    TierRates,
+    TouCalendar,
+    price_session,
+    quote,
+)
 from pricing_helpers import MONDAY, SATURDAY, bkk, simple_rates
 
 CAL = TouCalendar()
@@ -37,8 +43,9 @@ def test_quote_crossing_the_22h_boundary_splits_the_energy():
 
 
 def test_quote_includes_parking_for_the_duration_but_no_overstay():
-    rates = simple_rates(parking_fee_per_hour_on_peak=D("12"), parking_fee_per_hour_off_peak=D("12"),
-                         parking_free_minutes=30, overstay_fee_per_minute_on_peak=D("10"))
+    rates = simple_rates(parking_fee_per_hour_on_peak=D("12"),
+                         parking_fee_per_hour_off_peak=D("12"), parking_free_minutes=30,
+                         overstay_fee_per_minute_on_peak=D("10"))
     q = quote(rates, "member", D("10"), bkk(*SATURDAY, 10), CAL, D("22"), D("5"))
     assert q.price.amount_parking == D("18.00")      # 120 − 30 = 90 min at 0.20
     assert q.price.amount_overstay == 0

@@ -1,13 +1,21 @@
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import pricing
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import pricing
-from pricing import (OccupancyRule, SessionFacts, TariffRates, TierRates, TouCalendar,
-                     price_session, round_money, split_energy, tesla_overstay_preset)
+from pricing import (
+    OccupancyRule,
+    SessionFacts,
+    TariffRates,
+    TierRates,
+    TouCalendar,
+    price_session,
+    round_money,
+    split_energy,
+    tesla_overstay_preset,
+)
 from pricing_helpers import MONDAY, SATURDAY, bkk, simple_rates
 
 CAL = TouCalendar()
@@ -227,7 +235,8 @@ def test_tesla_preset():
 # ---- whole session, errors ---------------------------------------------------------------------
 
 def test_lines_and_totals():
-    rates = simple_rates(parking_fee_per_hour_on_peak=D("20"), parking_fee_per_hour_off_peak=D("20"),
+    rates = simple_rates(parking_fee_per_hour_on_peak=D("20"),
+                         parking_fee_per_hour_off_peak=D("20"),
                          overstay_fee_per_minute_on_peak=D("5"),
                          overstay_fee_per_minute_off_peak=D("5"))
     stop = bkk(*MONDAY, 22, 30)
@@ -301,7 +310,8 @@ def reference_price(r, f, cal):
                         factor = r.occupancy_rule.factor(occupied, total)
             if not exempt and factor:
                 on = cal.period_at(t) == "on_peak"
-                fee = r.overstay_fee_per_minute_on_peak if on else r.overstay_fee_per_minute_off_peak
+                fee = (r.overstay_fee_per_minute_on_peak if on
+                       else r.overstay_fee_per_minute_off_peak)
                 overstay += fee * factor
                 minutes += 1
             t += timedelta(minutes=1)

@@ -1,13 +1,11 @@
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pricing
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import pricing
 from pricing import OFF_PEAK, ON_PEAK, TouCalendar
-
 from pricing_helpers import MONDAY, SATURDAY, SONGKRAN, bkk
 
 

@@ -3,9 +3,16 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from pricing import (OFF_PEAK, ON_PEAK, SessionFacts, TouCalendar, UtilityRates, energy_cost,
-                     margin, price_session)
+from pricing import (
+    OFF_PEAK,
+    ON_PEAK,
+    SessionFacts,
+    TouCalendar,
+    UtilityRates,
+    energy_cost,
+    margin,
+    price_session,
+)
 from pricing_helpers import MONDAY, bkk, simple_rates
 
 D = Decimal
