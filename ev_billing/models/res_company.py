@@ -164,7 +164,7 @@ class ResCompany(models.Model):
         return f'ev_billing.abb.{station.id}'
 
     def _ev_abb_prefix_for(self, station):
-        return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(year)s-"
+        return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(range_year)s-"
 
     def _ev_next_abb_number(self, station, sequence_date=None):
         self.ensure_one()

@@ -85,7 +85,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         receivable_lines = (invoice + payment.move_id).line_ids.filtered(lambda l: l.account_id == self.receivable)
         self.assertTrue(all(receivable_lines.mapped('reconciled')))
         self.assertEqual(receivable_lines.full_reconcile_id.ensure_one().reconciled_line_ids, receivable_lines)
-        self.assertTrue(session.abbreviated_invoice_number.startswith('ABB-RVS-2025-'))
+        self.assertRegex(session.abbreviated_invoice_number, r'^ABB-RVS-2025-\d{5}$')
         self.assertEqual(invoice.ref, session.abbreviated_invoice_number)
         self.assertEqual(self.driver.ev_wallet_balance, 393.0)
         self._assert_audit_clean()
