@@ -44,7 +44,7 @@ class OdooClient:
 
     async def open(self):
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=32, keepalive_timeout=30)
+            connector = aiohttp.TCPConnector(limit=64, keepalive_timeout=30)
             self._session = aiohttp.ClientSession(connector=connector, headers=self._headers,
                                                   json_serialize=_dumps)
 

@@ -103,6 +103,16 @@ async def worker_main(args, first, count, queue):
         result["latencies"] = latencies
     elif args.mode == "idle":
         await asyncio.sleep(args.seconds)
+    elif args.mode == "storm":
+        # every charger drops at once (a network blip / LB restart) and reconnects at once
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        errors_before = result["errors"]
+        sem = asyncio.Semaphore(len(identities))
+        t1 = time.perf_counter()
+        sockets = [ws for ws in await asyncio.gather(*(connect_one(i) for i in identities)) if ws is not None]
+        result["reconnect_seconds"] = time.perf_counter() - t1
+        result["reconnected"] = len(sockets)
+        result["reconnect_errors"] = result["errors"] - errors_before
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     queue.put(("result", result))
 
@@ -159,6 +169,10 @@ def main():
         "connected": sum(r["connected"] for r in results), "errors": sum(r["errors"] for r in results),
         "connect_seconds": round(max(r["connect_seconds"] for r in results), 3),
     }
+    if args.mode == "storm":
+        out.update({"reconnected": sum(r["reconnected"] for r in results),
+                    "reconnect_errors": sum(r["reconnect_errors"] for r in results),
+                    "reconnect_seconds": round(max(r["reconnect_seconds"] for r in results), 2)})
     if args.mode == "busy":
         calls = sum(r["calls"] for r in results)
         out.update({

@@ -87,9 +87,10 @@ def stop(proc):
         proc.wait()
 
 
-def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=None):
+def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=None, concurrency=1000):
     cmd = [PY, os.path.join(HERE, "loadgen.py"), "--url", url, "--mode", mode, "--chargers", str(chargers),
-           "--seconds", str(seconds), "--processes", str(processes), "--warmup", str(warmup)]
+           "--seconds", str(seconds), "--processes", str(processes), "--warmup", str(warmup),
+           "--concurrency", str(concurrency)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     result = None
     for line in proc.stdout:
@@ -171,7 +172,8 @@ def storm(args):
             for chargers in args.chargers:
                 proc, url = start_bridge(workdir)
                 try:
-                    result = loadgen(url, "storm", chargers, 0, args.processes)
+                    # first connects ramp (200 in flight per process), then all drop and reconnect at once
+                    result = loadgen(url, "storm", chargers, 0, args.processes, concurrency=200)
                 finally:
                     stop(proc)
                 result["server"] = "bridge"
