@@ -14,6 +14,8 @@ class ResPartner(models.Model):
         help="What the driver owes after a session that ran past the balance.")
     ev_wallet_currency_id = fields.Many2one(
         'res.currency', compute='_compute_ev_wallet_currency_id', string='Wallet Currency')
+    ev_tax_branch = fields.Char(
+        string='Tax Branch', help="Branch number printed on Thai full tax invoices (00000 = head office).")
 
     def _compute_ev_wallet_currency_id(self):
         for partner in self:
@@ -67,3 +69,4 @@ class ResPartner(models.Model):
         action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.ev_wallet_operation_action')
         action['context'] = {'default_partner_id': self.commercial_partner_id.id, 'default_operation': 'topup'}
         return action
+
