@@ -19,7 +19,6 @@ SETTINGS = [
     ("OCPP_TLS_CERT", "tls_cert", str, "", "PEM certificate: enables wss:// (security profile 2)"),
     ("OCPP_TLS_KEY", "tls_key", str, "", "PEM private key for OCPP_TLS_CERT"),
     ("OCPP_PING_INTERVAL", "ping_interval", float, 60.0, "Websocket ping interval in seconds (0 disables)"),
-    ("OCPP_RESPONSE_TIMEOUT", "response_timeout", float, 30.0, "Seconds to wait for a charger's answer to our CALL"),
     ("OCPP_MAX_MESSAGE_BYTES", "max_message_bytes", int, 65536, "Largest accepted OCPP frame"),
     ("COMMAND_HOST", "command_host", str, "127.0.0.1", "Listen address of the command HTTP API and /health"),
     ("COMMAND_PORT", "command_port", int, 8181, "Listen port of the command HTTP API"),
@@ -57,7 +56,6 @@ class Config:
     tls_cert: str = ""
     tls_key: str = ""
     ping_interval: float = 60.0
-    response_timeout: float = 30.0
     max_message_bytes: int = 65536
     command_host: str = "127.0.0.1"
     command_port: int = 8181
