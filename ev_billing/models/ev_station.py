@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import ValidationError
 
 
@@ -21,7 +22,7 @@ class EvStation(models.Model):
         ('closed', 'Closed'),
     ], default='draft', required=True, tracking=True)
     tz = fields.Selection(
-        '_tz_get', string='Time Zone', required=True, default='Asia/Bangkok',
+        _tz_get, string='Time Zone', required=True, default='Asia/Bangkok',
         help="Time zone of the site: on-peak and off-peak hours are counted in it.")
     street = fields.Char()
     street2 = fields.Char()
@@ -50,10 +51,6 @@ class EvStation(models.Model):
     _sql_constraints = [
         ('code_company_uniq', 'unique(code, company_id)', 'A station code must be unique per company.'),
     ]
-
-    @api.model
-    def _tz_get(self):
-        return self.env['res.partner']._fields['tz'].selection(self.env['res.partner'])
 
     @api.constrains('code', 'company_id')
     def _check_code_unique(self):

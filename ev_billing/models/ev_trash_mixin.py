@@ -46,7 +46,9 @@ class EvTrashMixin(models.AbstractModel):
             'trashed_date': now,
             'company_id': record._ev_trash_company().id,
         } for record in self])
-        self.sudo().with_context(active_test=False).write({
+        # no active_test=False here: res.partner.write() would then count the driver's just
+        # archived portal users as active ones and refuse to archive the driver
+        self.sudo().write({
             'active': False,
             'ev_trashed': True,
             'ev_trashed_by_id': user.id,

@@ -1,7 +1,7 @@
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 def normalize_phone_login(phone):
@@ -37,6 +37,19 @@ class ResPartner(models.Model):
         # Only drivers go to the EV Trash; other contacts keep Odoo's usual deletion rules.
         return self.filtered('ev_is_driver')
 
+    def _ev_move_to_trash(self):
+        # A driver in the Trash no longer logs in to the portal. Odoo refuses to archive a
+        # contact whose user is active, so their portal users are archived first.
+        self.env['res.users'].sudo().search(
+            [('partner_id', 'in', self.ids), ('share', '=', True)]).write({'active': False})
+        return super()._ev_move_to_trash()
+
+    def _ev_restore_from_trash(self):
+        res = super()._ev_restore_from_trash()
+        self.env['res.users'].sudo().with_context(active_test=False).search(
+            [('partner_id', 'in', self.ids), ('share', '=', True), ('active', '=', False)]).write({'active': True})
+        return res
+
     @api.constrains('ev_is_driver', 'phone', 'mobile')
     def _check_ev_driver_phone(self):
         for partner in self.filtered('ev_is_driver'):
@@ -45,12 +58,20 @@ class ResPartner(models.Model):
 
     def action_ev_grant_portal(self):
         """Give drivers a portal user whose login is their phone number."""
+        # Users are created and changed as superuser below: only EV Operators may ask for it.
+        if not self.env.user.has_group('ev_billing.group_ev_operator'):
+            raise AccessError(_("Only an EV Operator can give drivers portal access."))
+        self.check_access('write')
         portal_group = self.env.ref('base.group_portal')
         for partner in self.filtered('ev_is_driver'):
             login = normalize_phone_login(partner.mobile or partner.phone)
             if len(login.lstrip('+')) < 6:
                 raise UserError(_("%s has no valid phone number to log in with.", partner.display_name))
-            user = partner.with_context(active_test=False).user_ids[:1]
+            users = partner.with_context(active_test=False).user_ids
+            if users.filtered(lambda u: not u.share):
+                # never turn an internal (possibly EV admin) account into a phone login
+                raise UserError(_("%s already has an internal user account.", partner.display_name))
+            user = users[:1]
             if user:
                 user.sudo().write({'active': True, 'login': login})
                 continue

@@ -12,5 +12,6 @@ class EvChargerPasswordWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         self.charger_id.set_password(self.password)
-        self.password = False
+        # password is required: drop the whole wizard row rather than keep the clear text around
+        self.sudo().unlink()
         return {'type': 'ir.actions.act_window_close'}
