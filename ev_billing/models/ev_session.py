@@ -62,6 +62,27 @@ class EvSession(models.Model):
     amount_overstay = fields.Monetary(readonly=True, aggregator='sum')
     amount_total = fields.Monetary(string='Total (VAT incl.)', readonly=True, aggregator='sum')
 
+    # Tariff frozen at start and price breakdown, written by the tariff hooks
+    tariff_id = fields.Many2one('ev.tariff', string='Tariff', readonly=True, check_company=True)
+    tariff_snapshot = fields.Json(readonly=True, copy=False,
+                                  help="The tariff's rates as they were when the session started: the session is priced with them.")
+    ev_tier = fields.Selection([('member', 'Member'), ('vip', 'VIP')], string='Tier', readonly=True)
+    energy_on_peak_kwh = fields.Float(string='On-Peak (kWh)', digits=(12, 3), readonly=True)
+    energy_off_peak_kwh = fields.Float(string='Off-Peak (kWh)', digits=(12, 3), readonly=True)
+    billed_kwh = fields.Float(string='Billed (kWh)', digits=(12, 3), readonly=True,
+                              help="Metered energy, never more than the bought kWh.")
+    amount_energy_on_peak = fields.Monetary(string='Energy On-Peak', readonly=True)
+    amount_energy_off_peak = fields.Monetary(string='Energy Off-Peak', readonly=True)
+    parking_minutes = fields.Integer(string='Parking Charged (min)', readonly=True)
+    overstay_minutes = fields.Integer(string='Overstay Charged (min)', readonly=True)
+    overstay_minutes_multiplied = fields.Integer(string='At Full Occupancy (min)', readonly=True)
+    amount_untaxed = fields.Monetary(string='Total without VAT', readonly=True, aggregator='sum')
+    amount_vat = fields.Monetary(string='VAT', readonly=True, aggregator='sum')
+    energy_cost = fields.Monetary(string='Energy Cost', readonly=True, aggregator='sum',
+                                  help="What the station paid its utility for this energy, VAT excluded.")
+    margin = fields.Monetary(readonly=True, aggregator='sum',
+                             help="Revenue without VAT minus the energy cost without VAT.")
+
     state = fields.Selection([
         ('pending', 'Starting'),
         ('charging', 'Charging'),
@@ -223,17 +244,26 @@ class EvSession(models.Model):
     def _ev_close(self):
         """Unplugged: price the session, then bill it. Runs once per session."""
         for session in self.filtered(lambda s: s.state == 'finishing'):
-            session.write(dict(session._ev_price(), state='done'))  # tariff hook
+            session.write({'state': 'done', **session._ev_price()})  # tariff hook (may send to review)
             session._ev_bill()  # wallet hook
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""
+        for session in self:
+            session.write(self.env['ev.tariff']._ev_session_freeze_values(session))
         return True
 
     def _ev_price(self):
-        """Tariff hook: the values (amounts, energy per period, …) to write when the session closes."""
+        """Tariff hook: the values (amounts, energy per period, …) to write when the session closes.
+
+        Facts the pricing core refuses, or a station without tariff, send the session to review.
+        """
         self.ensure_one()
-        return {}
+        try:
+            return self.env['ev.tariff']._ev_session_price_values(self)
+        except ValueError as error:
+            self._ev_hold_for_review(_("Cannot price this session: %s", error))
+            return {'state': 'review'}
 
     def _ev_max_energy_wh(self):
         """How much energy the session may draw: the bought kWh, capped by what the wallet pays for."""

@@ -309,7 +309,11 @@ class EvTariff(models.Model):
         tariff = session.station_id.tariff_id
         values = {'ev_tier': session.partner_id.ev_tier or 'member'}
         if tariff:
-            values.update(tariff_id=tariff.id, tariff_snapshot=tariff._ev_rates_snapshot())
+            try:
+                values.update(tariff_id=tariff.id, tariff_snapshot=tariff._ev_rates_snapshot())
+            except UserError as error:
+                # never refuse a StartTransaction: the session goes to review when it is priced
+                _logger.warning("Session %s: tariff not frozen: %s", session.display_name, error)
         return values
 
     @api.model
@@ -348,7 +352,7 @@ class EvTariff(models.Model):
             [('station_id', '=', session.station_id.id), ('state', '=', 'done'), ('id', '!=', session.id),
              ('start_time', '>=', month_start), ('start_time', '<', session.start_time)],
             aggregates=['energy_kwh:sum'])
-        return rows[0][0] or 0.0 if rows else 0.0
+        return rows[0][0] or 0.0
 
     @api.model
     def _ev_session_price_values(self, session):
