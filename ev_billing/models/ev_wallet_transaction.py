@@ -64,6 +64,8 @@ class EvWalletTransaction(models.Model):
                               index='btree_not_null', ondelete='restrict')
     payment_id = fields.Many2one('account.payment', string='Payment', readonly=True,
                                  index='btree_not_null', ondelete='restrict')
+    document_name = fields.Char(string='Document', readonly=True,
+                                help="Number of the accounting document, readable without accounting rights.")
     journal_id = fields.Many2one('account.journal', string='Paid via', readonly=True,
                                  help="Cash, bank or payment provider journal the money went through.")
     payment_transaction_id = fields.Many2one('payment.transaction', string='Online Payment', readonly=True,
@@ -161,6 +163,8 @@ class EvWalletTransaction(models.Model):
             line_date = fields.Datetime.to_datetime(vals.get('date')) or fields.Datetime.now()
             vals['date'] = line_date
             vals['billing_cycle'] = billing_cycle_start(line_date.date(), company.ev_billing_cycle_day).strftime('%Y-%m')
+            if vals.get('move_id') and not vals.get('document_name'):
+                vals['document_name'] = self.env['account.move'].sudo().browse(vals['move_id']).name
             if vals.get('name', '/') == '/':
                 vals['name'] = self.env['ir.sequence'].with_company(company).next_by_code('ev.wallet.transaction') or '/'
         lines = super().create(vals_list)
