@@ -1,1 +1,3 @@
+from . import ocpp
 from . import quote
+from . import portal

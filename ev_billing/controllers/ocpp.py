@@ -17,6 +17,7 @@ MAX_EVENTS_PER_CALL = 500
 
 
 class EvOcppController(http.Controller):
+    # Routes take **query: the bridge also names the database as ?db= for proxies that route on it.
 
     def _bridge_env(self):
         if not request.env.user.has_group('ev_billing.group_ev_bridge'):
@@ -33,7 +34,7 @@ class EvOcppController(http.Controller):
         return body
 
     @http.route('/ev/ocpp/v1/events', type='http', auth='bearer', methods=['POST'], csrf=False, save_session=False)
-    def events(self):
+    def events(self, **query):
         env = self._bridge_env()
         events = self._json_body().get('events')
         if not isinstance(events, list) or len(events) > MAX_EVENTS_PER_CALL:
@@ -42,7 +43,7 @@ class EvOcppController(http.Controller):
         return request.make_json_response({'results': results})
 
     @http.route('/ev/ocpp/v1/authorize', type='http', auth='bearer', methods=['POST'], csrf=False, save_session=False)
-    def authorize(self):
+    def authorize(self, **query):
         env = self._bridge_env()
         body = self._json_body()
         answer = env['ev.id.tag']._ocpp_authorize(body.get('identity'), body.get('id_tag'), body.get('connector_id'))
@@ -50,7 +51,7 @@ class EvOcppController(http.Controller):
 
     @http.route('/ev/ocpp/v1/charger/credentials', type='http', auth='bearer', methods=['POST'], csrf=False,
                 save_session=False)
-    def charger_credentials(self):
+    def charger_credentials(self, **query):
         env = self._bridge_env()
         body = self._json_body()
         charger = env['ev.charger'].search([('identity', '=', body.get('identity') or '')], limit=1)

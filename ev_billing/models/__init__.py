@@ -12,3 +12,12 @@ from . import ev_connector
 from . import ev_id_tag
 from . import res_partner
 from . import res_users
+from . import ev_session
+from . import ev_ocpp_event
+from . import res_partner_wallet
+from . import res_company
+from . import res_config_settings
+from . import ev_wallet_transaction
+from . import ev_wallet_audit
+from . import ev_session_tax_invoice
+from . import payment_transaction

@@ -1,9 +1,13 @@
+import logging
 from datetime import timedelta
 
+import requests
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 CHARGER_PASSWORD_CRYPT = CryptContext(['pbkdf2_sha512'])
 
@@ -37,6 +41,8 @@ class EvCharger(models.Model):
     meter_type = fields.Char(readonly=True)
     meter_serial_number = fields.Char(readonly=True)
     last_boot = fields.Datetime(readonly=True)
+    firmware_status = fields.Char(readonly=True)
+    diagnostics_status = fields.Char(readonly=True)
 
     online = fields.Boolean(readonly=True, help="The charger holds a websocket to the bridge.")
     last_heartbeat = fields.Datetime(readonly=True)
@@ -97,6 +103,7 @@ class EvCharger(models.Model):
         if not self.env.user.has_group('ev_billing.group_ev_admin'):
             raise ValidationError(_("Only an EV Administrator can set charger passwords."))
         self.sudo().password_hash = CHARGER_PASSWORD_CRYPT.hash(password) if password else False
+        return True
 
     def _check_password(self, password):
         self.ensure_one()
@@ -111,3 +118,81 @@ class EvCharger(models.Model):
         action['domain'] = [('charger_id', '=', self.id)]
         action['context'] = {'default_charger_id': self.id}
         return action
+
+    def _ocpp_connector(self, number):
+        """The connector with this OCPP connectorId, created the first time the charger names it."""
+        self.ensure_one()
+        connector = self.connector_ids.filtered(lambda c: c.connector_number == number)[:1]
+        if not connector:
+            connector = self.env['ev.connector'].create({
+                'charger_id': self.id,
+                'connector_number': number,
+                'max_power_kw': self.max_power_kw,
+            })
+        return connector
+
+    # ------------------------------------------------------------------
+    # Commands relayed by the bridge
+    # ------------------------------------------------------------------
+
+    def _bridge_command(self, action, payload=None):
+        """Send an OCPP command to the charger through ev_ocpp_bridge; returns the charger's answer."""
+        self.ensure_one()
+        if not self.env.user.has_group('ev_billing.group_ev_operator'):
+            raise UserError(_("Only EV Operators can send commands to chargers."))
+        params = self.env['ir.config_parameter'].sudo()
+        url = (params.get_param('ev_billing.bridge_url') or '').rstrip('/')
+        token = params.get_param('ev_billing.bridge_command_token') or ''
+        if not url:
+            raise UserError(_("The OCPP bridge URL is not configured (EV Charging settings)."))
+        try:
+            response = requests.post(
+                f"{url}/chargers/{self.identity}/commands/{action}", json=payload or {},
+                headers={'Authorization': f'Bearer {token}'}, timeout=35)
+        except requests.RequestException as e:
+            raise UserError(_("The OCPP bridge cannot be reached: %s", e)) from e
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code == 404:
+            raise UserError(_("%s is not connected to the bridge.", self.display_name))
+        if response.status_code >= 400:
+            raise UserError(_("The charger refused %(action)s: %(error)s", action=action,
+                              error=answer.get('error', {}).get('message') or response.text[:200]))
+        _logger.info("Command %s to %s answered %s", action, self.identity, answer.get('status'))
+        self.message_post(body=_("%(action)s sent by %(user)s: %(status)s", action=action,
+                                 user=self.env.user.name, status=answer.get('status') or answer.get('response')))
+        return answer
+
+    def _notify_answer(self, title, answer):
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'title': title,
+                'message': str(answer.get('status') or answer.get('response')),
+                'type': 'success' if answer.get('status') in ('Accepted', None) else 'warning',
+                'sticky': False,
+            },
+        }
+
+    def action_reset_soft(self):
+        return self._notify_answer(_("Soft reset"), self._bridge_command('reset', {'type': 'Soft'}))
+
+    def action_reset_hard(self):
+        return self._notify_answer(_("Hard reset"), self._bridge_command('reset', {'type': 'Hard'}))
+
+    def action_clear_cache(self):
+        return self._notify_answer(_("Clear cache"), self._bridge_command('clear_cache'))
+
+    def action_trigger_status(self):
+        return self._notify_answer(_("Status requested"), self._bridge_command(
+            'trigger_message', {'requested_message': 'StatusNotification'}))
+
+    def action_get_configuration(self):
+        answer = self._bridge_command('get_configuration', {})
+        keys = (answer.get('response') or {}).get('configuration_key') or []
+        self.message_post(body=_("Configuration: %s", ", ".join(
+            f"{k.get('key')}={k.get('value')}" for k in keys)))
+        return self._notify_answer(_("Configuration"), {'status': _("%s keys, see the chatter", len(keys))})

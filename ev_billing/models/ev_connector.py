@@ -64,6 +64,7 @@ class EvConnector(models.Model):
     status_info = fields.Char(readonly=True)
     vendor_error_code = fields.Char(readonly=True)
     status_changed_at = fields.Datetime(readonly=True)
+    plugged_since = fields.Datetime(readonly=True, help="When the car was plugged in, while it is.")
     is_occupied = fields.Boolean(compute='_compute_is_occupied')
     access_token = fields.Char(
         copy=False, readonly=True, default=lambda self: secrets.token_urlsafe(16),
@@ -103,10 +104,29 @@ class EvConnector(models.Model):
         for connector in self:
             if connector.status_changed_at and timestamp < connector.status_changed_at:
                 continue
+            plugged = status in OCCUPIED_STATUSES
             connector.write({
+                'plugged_since': (connector.plugged_since or timestamp) if plugged else False,
                 'status': status,
                 'error_code': error_code or 'NoError',
                 'status_info': info or False,
                 'vendor_error_code': vendor_error_code or False,
                 'status_changed_at': timestamp,
             })
+
+    def action_unlock(self):
+        self.ensure_one()
+        answer = self.charger_id._bridge_command('unlock_connector', {'connector_id': self.connector_number})
+        return self.charger_id._notify_answer(_("Unlock"), answer)
+
+    def action_set_available(self):
+        self.ensure_one()
+        answer = self.charger_id._bridge_command(
+            'change_availability', {'connector_id': self.connector_number, 'type': 'Operative'})
+        return self.charger_id._notify_answer(_("Availability"), answer)
+
+    def action_set_unavailable(self):
+        self.ensure_one()
+        answer = self.charger_id._bridge_command(
+            'change_availability', {'connector_id': self.connector_number, 'type': 'Inoperative'})
+        return self.charger_id._notify_answer(_("Availability"), answer)

@@ -1,7 +1,10 @@
+import logging
 import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 def normalize_tag(tag):
@@ -55,6 +58,10 @@ class EvIdTag(models.Model):
             if self.with_context(active_test=False).search_count([('tag', '=', card.tag), ('id', '!=', card.id)]):
                 raise ValidationError(_("Card %s is already registered.", card.tag))
 
+    @api.model
+    def _normalize(self, tag):
+        return normalize_tag(tag)
+
     def _ocpp_status(self, at=None):
         """The idTagInfo status the bridge hands to the charger."""
         self.ensure_one()
@@ -72,3 +79,32 @@ class EvIdTag(models.Model):
 
     def action_unblock(self):
         self.write({'status': 'Accepted'})
+
+    @api.model
+    def _ocpp_authorize(self, identity, id_tag, connector_number=None):
+        """Answer of an OCPP Authorize (and of the idTag check inside StartTransaction)."""
+        charger = self.env['ev.charger'].search([('identity', '=', identity or '')], limit=1)
+        tag = self._normalize(id_tag)
+        info = {'status': 'Invalid', 'expiry_date': None, 'parent_id_tag': None}
+        if not charger or not tag:
+            return {'id_tag_info': info, 'max_energy_wh': None}
+        session = self.env['ev.session'].search([
+            ('remote_request_id', '=', tag), ('state', '=', 'pending'), ('charger_id', '=', charger.id)], limit=1)
+        if session:
+            # A session started from Odoo presents its own request id as idTag.
+            info['status'] = 'Accepted'
+            return {'id_tag_info': info, 'max_energy_wh': session._ev_max_energy_wh() or None}
+        card = self.with_context(active_test=False).search(
+            [('tag', '=', tag), ('company_id', 'in', [charger.company_id.id, False])], limit=1)
+        if not card:
+            return {'id_tag_info': info, 'max_energy_wh': None}
+        info['status'] = card._ocpp_status()
+        if card.expiry_date:
+            info['expiry_date'] = card.expiry_date.isoformat() + 'Z'
+        max_energy_wh = None
+        if info['status'] == 'Accepted':
+            ok, reason, max_energy_wh = card.partner_id._ev_start_check(charger)
+            if not ok:
+                info['status'] = 'Blocked'
+                _logger.info("Card %s refused at %s: %s", tag, identity, reason)
+        return {'id_tag_info': info, 'max_energy_wh': max_energy_wh}

@@ -272,7 +272,7 @@ class EvSession(models.Model):
 
     def _ev_bill(self):
         """Wallet hook: invoice the closed session and settle it from the driver's wallet."""
-        return True
+        return self.env['ev.wallet.transaction']._ev_bill_sessions(self)
 
     # ------------------------------------------------------------------
     # Actions

@@ -92,3 +92,22 @@ class ResPartner(models.Model):
         action['domain'] = [('partner_id', '=', self.id)]
         action['context'] = {'default_partner_id': self.id}
         return action
+
+    def _ev_start_check(self, charger):
+        """(may start, why not, max energy Wh or None) for this driver at this charger.
+
+        The wallet decides whether the balance allows a start and how much energy it pays for.
+        """
+        self.ensure_one()
+        if not self.active:
+            return False, _("The driver is not active."), None
+        if not hasattr(self, '_ev_wallet_start_check'):
+            return True, '', None
+        ok, reason = self._ev_wallet_start_check()
+        if not ok:
+            return False, reason, None
+        tariff = charger.station_id['tariff_id'] if 'tariff_id' in charger.station_id._fields else None
+        if not tariff or not hasattr(tariff, '_energy_wh_for_amount'):
+            return True, '', None
+        return True, '', tariff._energy_wh_for_amount(
+            self.ev_tier, self._ev_wallet_spendable_amount(), fields.Datetime.now())

@@ -3,7 +3,10 @@ from . import test_ev_id_tag
 from . import test_ev_trash
 from . import test_ev_station
 from . import test_ev_ui
+from . import test_ev_tariff
 from . import test_ev_wallet
 from . import test_ev_wallet_concurrency
+from . import test_ev_tariff_session
 from . import test_ev_wallet_tax_invoice
 from . import test_ev_wallet_online
+from . import test_ev_wallet_report

@@ -1,2 +1,5 @@
 from . import ev_charger_password_wizard
 from . import ev_tou_holiday_generate
+from . import ev_wallet_operation
+from . import ev_tax_invoice_request
+from . import ev_wallet_report

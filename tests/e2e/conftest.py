@@ -1,0 +1,223 @@
+"""End-to-end fixtures: a real Odoo 18 with ev_billing on PostgreSQL, the real bridge as a
+subprocess, and chargers played by the ``ocpp`` library (through the bridge's simulator classes).
+
+Run by ``scripts/test`` when it finds an Odoo; it passes ODOO_PATH and ODOO_PYTHON.
+"""
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ODOO_PATH = os.environ.get('ODOO_PATH')
+ODOO_PYTHON = os.environ.get('ODOO_PYTHON')
+PGHOST = os.environ.get('PGHOST', '127.0.0.1')
+PGPORT = os.environ.get('PGPORT', '5432')
+DB_USER = os.environ.get('ODOO_DB_USER', 'odoo')
+DB_PASSWORD = os.environ.get('ODOO_DB_PASSWORD', 'odoo')
+COMMAND_TOKEN = 'e2e-command-token'
+CHARGER_PASSWORD = 'e2e-secret'
+
+
+def pytest_collection_modifyitems(config, items):
+    here = str(Path(__file__).parent)
+    for item in items:
+        if not str(item.path).startswith(here):
+            continue
+        if not (ODOO_PATH and ODOO_PYTHON):
+            item.add_marker(pytest.mark.skip(reason='no Odoo: set ODOO_PATH and ODOO_PYTHON (scripts/test does)'))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=60.0, interval=0.25, what='condition'):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f'timed out after {timeout}s waiting for {what}')
+
+
+async def async_wait_until(predicate, timeout=60.0, interval=0.25, what='condition'):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await asyncio.to_thread(predicate)
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise AssertionError(f'timed out after {timeout}s waiting for {what}')
+
+
+class OdooServer:
+    """A fresh database with ev_billing, served by odoo-bin on a free loopback port."""
+
+    def __init__(self, tmp):
+        self.db = f'ev_e2e_{os.getpid()}_{int(time.time())}'
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.log_path = tmp / 'odoo.log'
+        self.process = None
+
+    def _cmd(self, *args, command=()):
+        return [ODOO_PYTHON, f'{ODOO_PATH}/odoo-bin', *command,
+                f'--addons-path={ODOO_PATH}/addons,{ODOO_PATH}/odoo/addons,{ROOT}',
+                f'--db_host={PGHOST}', f'--db_port={PGPORT}', f'--db_user={DB_USER}', f'--db_password={DB_PASSWORD}',
+                '-d', self.db, *args]
+
+    def install(self):
+        done = subprocess.run(self._cmd('-i', 'ev_billing', '--without-demo=all', '--stop-after-init',
+                                        f'--http-port={self.port}', '--log-level=warn'),
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode:
+            raise RuntimeError(f'installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+
+    def shell(self, code):
+        """Run Python in `odoo-bin shell` (env is there) and return what it printed."""
+        done = subprocess.run(self._cmd('--no-http', '--log-level=warn', command=['shell']),
+                              input=code + '\nenv.cr.commit()\n', capture_output=True, text=True, timeout=180)
+        if done.returncode:
+            raise RuntimeError(f'odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+        return done.stdout
+
+    def start(self):
+        log = open(self.log_path, 'a')
+        self.process = subprocess.Popen(
+            self._cmd(f'--http-port={self.port}', '--http-interface=127.0.0.1', f'--db-filter=^{self.db}$',
+                      '--workers=0', '--max-cron-threads=0', '--log-level=info'),
+            stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=120, what='Odoo to answer /web/health')
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def _healthy(self):
+        import urllib.request
+        try:
+            with urllib.request.urlopen(f'{self.url}/web/health', timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def drop(self):
+        subprocess.run(['dropdb', '-h', PGHOST, '-p', PGPORT, '-U', DB_USER, '--if-exists', self.db],
+                       env=dict(os.environ, PGPASSWORD=DB_PASSWORD), capture_output=True)
+
+    # XML-RPC as admin: enough to read and set up records from a test.
+    def call(self, model, method, *args, **kwargs):
+        proxy = xmlrpc.client.ServerProxy(f'{self.url}/xmlrpc/2/object', allow_none=True)
+        return proxy.execute_kw(self.db, 2, 'admin', model, method, list(args), kwargs)
+
+    def search_read(self, model, domain, fields):
+        return self.call(model, 'search_read', domain, fields=fields)
+
+
+class BridgeProcess:
+    """ev_ocpp_bridge as a subprocess (so a test can SIGKILL it), on free loopback ports."""
+
+    def __init__(self, odoo, tmp, api_key):
+        self.odoo = odoo
+        self.ocpp_port = free_port()
+        self.command_port = free_port()
+        self.outbox = tmp / 'outbox.sqlite3'
+        self.log_path = tmp / 'bridge.log'
+        self.api_key = api_key
+        self.process = None
+
+    @property
+    def url(self):
+        return f'ws://127.0.0.1:{self.ocpp_port}/ocpp'
+
+    @property
+    def command_url(self):
+        return f'http://127.0.0.1:{self.command_port}'
+
+    def start(self):
+        env = dict(os.environ, ODOO_URL=self.odoo.url, ODOO_DB=self.odoo.db, ODOO_API_KEY=self.api_key,
+                   OCPP_HOST='127.0.0.1', OCPP_PORT=str(self.ocpp_port), COMMAND_HOST='127.0.0.1',
+                   COMMAND_PORT=str(self.command_port), COMMAND_TOKEN=COMMAND_TOKEN, OUTBOX_PATH=str(self.outbox),
+                   METER_FLUSH_SECONDS='1', OUTBOX_RETRY_MIN='0.2', OUTBOX_RETRY_MAX='1', AUTHORIZE_TIMEOUT='3',
+                   LOG_LEVEL='INFO')
+        log = open(self.log_path, 'a')
+        self.process = subprocess.Popen([sys.executable, '-m', 'ev_ocpp_bridge'], env=env, cwd=ROOT,
+                                        stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=30, what='the bridge /health')
+
+    def _healthy(self):
+        import urllib.request
+        try:
+            with urllib.request.urlopen(f'{self.command_url}/health', timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope='session')
+def odoo(tmp_path_factory):
+    server = OdooServer(tmp_path_factory.mktemp('odoo'))
+    server.install()
+    server.api_key = server.shell(
+        "user = env.ref('ev_billing.user_ev_bridge')\n"
+        "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None))\n"
+    ).split('KEY=')[1].split()[0]
+    server.start()
+    yield server
+    server.stop()
+    if not os.environ.get('E2E_KEEP_DB'):
+        server.drop()
+
+
+@pytest.fixture(scope='session')
+def station(odoo):
+    """One station with two chargers (passwords set) and a driver with a card."""
+    station_id = odoo.call('ev.station', 'create', {'name': 'E2E Station', 'code': 'E2E', 'state': 'open'})
+    chargers = {}
+    for identity in ('E2E-CP-1', 'E2E-CP-2', 'E2E-CP-3'):
+        charger_id = odoo.call('ev.charger', 'create', {
+            'name': identity, 'identity': identity, 'station_id': station_id, 'max_power_kw': 22})
+        odoo.call('ev.charger', 'set_password', [charger_id], CHARGER_PASSWORD)
+        chargers[identity] = charger_id
+    driver_id = odoo.call('res.partner', 'create', {
+        'name': 'E2E Driver', 'mobile': '+66 80 000 0001', 'ev_is_driver': True})
+    odoo.call('ev.id.tag', 'create', {'tag': 'E2ETAG01', 'partner_id': driver_id})
+    # Money at the desk, the way an Operator's top-up posts it: a payment to the deposit account.
+    odoo.shell(f"env['ev.wallet.transaction']._ev_topup(env['res.partner'].browse({driver_id}), 5000)")
+    return {'station_id': station_id, 'chargers': chargers, 'driver_id': driver_id}
+
+
+@pytest.fixture
+def bridge(odoo, station, tmp_path):
+    process = BridgeProcess(odoo, tmp_path, odoo.api_key)
+    process.start()
+    odoo.call('ir.config_parameter', 'set_param', 'ev_billing.bridge_url', process.command_url)
+    odoo.call('ir.config_parameter', 'set_param', 'ev_billing.bridge_command_token', COMMAND_TOKEN)
+    yield process
+    process.stop()

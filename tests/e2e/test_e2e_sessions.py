@@ -1,0 +1,163 @@
+"""A simulated charger's session reaches real Odoo exactly once, through every fault."""
+import asyncio
+import contextlib
+
+import aiohttp
+from ocpp.v16 import call
+from websockets.exceptions import InvalidStatus
+
+from conftest import CHARGER_PASSWORD, COMMAND_TOKEN, async_wait_until
+from ev_ocpp_bridge.simulator import SimulatedChargePoint, connect, energy_sample, utc_now
+
+TAG = 'E2ETAG01'
+
+
+@contextlib.asynccontextmanager
+async def charger(bridge, identity, password=CHARGER_PASSWORD):
+    ws = await connect(bridge.url, identity, password)
+    cp = SimulatedChargePoint(identity, ws, response_timeout=15)
+    task = asyncio.create_task(cp.start())
+    try:
+        yield cp
+    finally:
+        task.cancel()
+        await ws.close()
+
+
+async def plug_and_start(cp, meter_start=1000, timestamp=None):
+    await cp.call(call.BootNotification(charge_point_vendor='E2E Vendor', charge_point_model='Sim-22'))
+    await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Preparing', timestamp=utc_now()))
+    authorized = await cp.call(call.Authorize(id_tag=TAG))
+    assert authorized.id_tag_info['status'] == 'Accepted'
+    started = await cp.call(call.StartTransaction(connector_id=1, id_tag=TAG, meter_start=meter_start,
+                                                  timestamp=timestamp or utc_now()))
+    await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Charging', timestamp=utc_now()))
+    return started.transaction_id
+
+
+async def stop_and_unplug(cp, transaction_id, meter_stop):
+    await cp.call(call.StopTransaction(meter_stop=meter_stop, timestamp=utc_now(), transaction_id=transaction_id,
+                                       id_tag=TAG, reason='Local'))
+    await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Finishing', timestamp=utc_now()))
+    await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Available', timestamp=utc_now()))
+
+
+def sessions(odoo, identity, transaction_id=None):
+    domain = [('charger_id.identity', '=', identity)]
+    if transaction_id is not None:
+        domain.append(('transaction_id', '=', transaction_id))
+    return odoo.search_read('ev.session', domain, ['transaction_id', 'state', 'meter_start', 'meter_stop',
+                                                   'energy_kwh', 'partner_id', 'review_reason'])
+
+
+async def test_session_arrives_in_odoo_once(odoo, station, bridge):
+    async with charger(bridge, 'E2E-CP-1') as cp:
+        tx = await plug_and_start(cp, meter_start=5000)
+        await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=energy_sample(5600, 7200)))
+        await stop_and_unplug(cp, tx, meter_stop=5800)
+
+    done = await async_wait_until(lambda: [s for s in sessions(odoo, 'E2E-CP-1', tx) if s['state'] == 'done'],
+                                  what='the session to be done in Odoo')
+    assert len(sessions(odoo, 'E2E-CP-1', tx)) == 1
+    assert done[0]['meter_start'] == 5000 and done[0]['meter_stop'] == 5800
+    assert abs(done[0]['energy_kwh'] - 0.8) < 1e-9
+    assert done[0]['partner_id'][0] == station['driver_id']
+    [cp_record] = odoo.search_read('ev.charger', [('identity', '=', 'E2E-CP-1')], ['vendor', 'model', 'online'])
+    assert (cp_record['vendor'], cp_record['model']) == ('E2E Vendor', 'Sim-22')
+    starts = odoo.search_read('ev.ocpp.event', [('identity', '=', 'E2E-CP-1'), ('kind', '=', 'start_transaction')],
+                              ['state', 'payload'])
+    assert [e['state'] for e in starts if e['payload']['transaction_id'] == tx] == ['done']
+
+
+async def test_charger_replaying_start_and_stop_makes_one_session(odoo, station, bridge):
+    timestamp = utc_now()
+    async with charger(bridge, 'E2E-CP-2') as cp:
+        tx = await plug_and_start(cp, meter_start=100, timestamp=timestamp)
+    async with charger(bridge, 'E2E-CP-2') as cp:  # reconnect; the charger never saw the answer
+        again = await cp.call(call.StartTransaction(connector_id=1, id_tag=TAG, meter_start=100, timestamp=timestamp))
+        assert again.transaction_id == tx
+        stop = call.StopTransaction(meter_stop=1100, timestamp=utc_now(), transaction_id=tx, id_tag=TAG)
+        await cp.call(stop)
+        await cp.call(stop)  # replayed stop
+        await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Available',
+                                              timestamp=utc_now()))
+    await async_wait_until(lambda: [s for s in sessions(odoo, 'E2E-CP-2', tx) if s['state'] == 'done'],
+                           what='the replayed session to be done')
+    await asyncio.sleep(2)  # let any duplicate delivery land before counting
+    assert len(sessions(odoo, 'E2E-CP-2', tx)) == 1
+
+
+async def test_odoo_down_during_sessions_loses_nothing(odoo, station, bridge):
+    odoo.stop()
+    transactions = []
+    try:
+        async with charger(bridge, 'E2E-CP-3') as cp:
+            for i in range(3):
+                meter = 10000 + i * 2000
+                # Odoo is away: StartTransaction is still answered at once, from the bridge alone.
+                started = await cp.call(call.StartTransaction(connector_id=1, id_tag=TAG, meter_start=meter,
+                                                              timestamp=utc_now()))
+                transactions.append(started.transaction_id)
+                await cp.call(call.MeterValues(connector_id=1, transaction_id=started.transaction_id,
+                                               meter_value=energy_sample(meter + 500, 7000)))
+                await cp.call(call.StopTransaction(meter_stop=meter + 1000, timestamp=utc_now(),
+                                                   transaction_id=started.transaction_id))
+                await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Available',
+                                                      timestamp=utc_now()))
+    finally:
+        odoo.start()
+    assert len(set(transactions)) == 3
+    for tx in transactions:
+        await async_wait_until(lambda tx=tx: [s for s in sessions(odoo, 'E2E-CP-3', tx) if s['state'] == 'done'],
+                               what=f'transaction {tx} delivered after Odoo came back')
+    await asyncio.sleep(2)
+    assert sorted(s['transaction_id'] for s in sessions(odoo, 'E2E-CP-3') if s['transaction_id'] in transactions) \
+        == sorted(transactions)
+
+
+async def test_bridge_killed_mid_transaction_loses_nothing(odoo, station, bridge):
+    async with charger(bridge, 'E2E-CP-1') as cp:
+        tx = await plug_and_start(cp, meter_start=20000)
+        await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=energy_sample(20400, 7000)))
+    bridge.kill()
+    bridge.start()  # same outbox file
+    async with charger(bridge, 'E2E-CP-1') as cp:
+        await stop_and_unplug(cp, tx, meter_stop=21000)
+    await async_wait_until(lambda: [s for s in sessions(odoo, 'E2E-CP-1', tx) if s['state'] == 'done'],
+                           what='the session started before SIGKILL to be done')
+    await asyncio.sleep(2)
+    [session] = sessions(odoo, 'E2E-CP-1', tx)
+    assert (session['meter_start'], session['meter_stop']) == (20000, 21000)
+
+
+async def test_impossible_meter_data_goes_to_review(odoo, station, bridge):
+    async with charger(bridge, 'E2E-CP-2') as cp:
+        tx = await plug_and_start(cp, meter_start=50000)
+        await stop_and_unplug(cp, tx, meter_stop=40000)  # meter went backwards: reset or replaced
+    [session] = await async_wait_until(
+        lambda: [s for s in sessions(odoo, 'E2E-CP-2', tx) if s['state'] == 'review'],
+        what='the session to be held for review')
+    assert 'backwards' in session['review_reason']
+
+
+async def test_wrong_password_is_refused_at_handshake(odoo, station, bridge):
+    try:
+        await connect(bridge.url, 'E2E-CP-1', 'not-the-password')
+    except InvalidStatus as e:
+        assert e.response.status_code == 401
+    else:
+        raise AssertionError('a wrong password must be refused at the handshake')
+
+
+async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
+    async with charger(bridge, 'E2E-CP-3') as cp:
+        await cp.call(call.BootNotification(charge_point_vendor='E2E Vendor', charge_point_model='Sim-22'))
+        charger_id = station['chargers']['E2E-CP-3']
+        await asyncio.to_thread(odoo.call, 'ev.charger', 'action_trigger_status', [charger_id])
+        assert ('TriggerMessage', {'requested_message': 'StatusNotification'}) in \
+            [(action, {k: v for k, v in kwargs.items() if k == 'requested_message'}) for action, kwargs in cp.received]
+    # and the bridge refuses a command without the token
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f'{bridge.command_url}/chargers/E2E-CP-3/commands/reset', json={'type': 'Soft'}) as r:
+            assert r.status == 401
+    assert COMMAND_TOKEN
