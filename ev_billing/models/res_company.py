@@ -121,7 +121,7 @@ class ResCompany(models.Model):
         if included:
             return included[:1]
         if taxes:
-            return taxes[0].copy({'name': _('VAT 7%% (included)'), 'price_include_override': 'tax_included'})
+            return taxes[0].copy({'name': _('VAT 7% (included)'), 'price_include_override': 'tax_included'})
         # No 7 % sale tax in this chart: book the VAT where the chart books its other sale taxes.
         model = Tax.search(domain, limit=1)
         vat_account = model.invoice_repartition_line_ids.filtered(lambda l: l.repartition_type == 'tax').account_id[:1]
@@ -139,7 +139,7 @@ class ResCompany(models.Model):
             (0, 0, {'repartition_type': 'tax', 'factor_percent': 100, 'account_id': vat_account.id}),
         ]
         return Tax.create({
-            'name': _('VAT 7%% (included)'),
+            'name': _('VAT 7% (included)'),
             'amount': 7.0,
             'amount_type': 'percent',
             'type_tax_use': 'sale',
