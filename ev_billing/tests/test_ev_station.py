@@ -94,7 +94,7 @@ class TestEvStation(EvBillingCommon):
             'ev.station': ('list', 'form', 'kanban', 'search'),
             'ev.charger': ('list', 'form', 'kanban', 'search'),
             'ev.connector': ('list', 'form', 'kanban', 'search'),
-            'ev.id.tag': ('list', 'form', 'search'),
+            'ev.id.tag': ('list', 'form', 'kanban', 'search'),
             'ev.trash': ('list', 'form', 'search'),
         }
         for model, view_types in expected.items():
