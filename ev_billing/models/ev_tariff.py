@@ -272,17 +272,38 @@ class EvTariff(models.Model):
             'period_now': calendar.period_at(start),
         }
 
-    def _energy_wh_for_amount(self, tier, amount, start, calendar, max_power_kw, recent_power_kw=None):
+    def _energy_wh_for_amount(self, tier, amount, start=None, calendar=None, max_power_kw=None,
+                              recent_power_kw=None, station=None, connector=None):
         """The most energy (whole Wh) whose quoted price, VAT included, is within ``amount``.
 
         Used for a wallet auto-stop: the bridge stops the charger when this energy is delivered.
         The quote is non-decreasing in energy, so a bisection finds it; parking during the
-        charge counts, overstay (which the driver controls) does not.
+        charge counts, overstay (which the driver controls) does not. By default the calendar
+        and the power are those of ``connector`` / ``station`` (else the tariff's first station).
         """
         self.ensure_one()
         amount = pricing.round_money(amount)
         if amount <= 0:
             return 0
+        start = start or fields.Datetime.now()
+        station = station or (connector and connector.station_id) or self.station_ids[:1]
+        if calendar is None:
+            if station:
+                calendar = self._ev_calendar(station)
+            else:
+                snapshot = self._ev_rates_snapshot()
+                calendar = pricing.TouCalendar(
+                    holidays=self.env['ev.tou.holiday']._ev_off_peak_dates(self.company_id.id),
+                    on_peak_start=_parse_hhmm(snapshot['on_peak_start']),
+                    on_peak_end=_parse_hhmm(snapshot['on_peak_end']))
+        if not max_power_kw:
+            if connector:
+                max_power_kw = connector.max_power_kw or connector.charger_id.max_power_kw
+                if recent_power_kw is None:
+                    recent_power_kw = self._ev_recent_power_kw(connector)
+            else:
+                max_power_kw = max(station.charger_ids.connector_ids.mapped('max_power_kw') or [0.0])
+            max_power_kw = max_power_kw or 22.0
         rates = self._ev_rates()
 
         def price_of(energy_wh):

@@ -264,6 +264,10 @@ class TestEvTariffQuote(EvTariffCommon):
         self.assertLessEqual(price, Decimal(100))
         self.assertGreater(more, Decimal(100))
         self.assertEqual(self.tariff._energy_wh_for_amount('member', 0, SATURDAY_10H, calendar, 11), 0)
+        # the wallet's short call: calendar and power from the station
+        self.assertEqual(self.tariff._energy_wh_for_amount('member', 100, SATURDAY_10H), 22223)
+        self.assertEqual(self.tariff._energy_wh_for_amount('member', 100, WEDNESDAY_10H,
+                                                           connector=self.connector_1_1), 13333)
 
 
 @tagged('post_install', '-at_install')
