@@ -2,6 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import EvBillingCommon
 
@@ -182,7 +183,6 @@ class TestEvAdminList(EvBillingCommon):
 
     def test_admins_action_lists_ev_admins_with_last_login(self):
         action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.res_users_action_ev_admin')
-        from odoo.tools.safe_eval import safe_eval
         domain = safe_eval(action['domain'])
         listed = self.env['res.users'].with_user(self.user_admin).search(domain)
         self.assertIn(self.user_viewer, listed)

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import EvBillingCommon
 
@@ -101,7 +102,6 @@ class TestEvDriver(EvBillingCommon):
     def test_drivers_action_lists_only_drivers(self):
         contact = self.env['res.partner'].create({'name': 'Not a driver'})
         action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.res_partner_action_ev_driver')
-        from odoo.tools.safe_eval import safe_eval
         found = self.env['res.partner'].with_user(self.user_operator).search(safe_eval(action['domain']))
         self.assertIn(self.driver_1, found)
         self.assertNotIn(contact, found)

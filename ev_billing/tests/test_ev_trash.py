@@ -1,4 +1,4 @@
-from odoo import Command, models
+from odoo import models
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
