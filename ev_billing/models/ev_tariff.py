@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from odoo import _, api, fields, models
@@ -34,7 +34,7 @@ def _parse_timestamp(value):
         text = str(value).strip().replace('Z', '+00:00')
         moment = datetime.fromisoformat(text)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -386,7 +386,7 @@ class EvTariff(models.Model):
             freeze = self._ev_session_freeze_values(session)
             snapshot = freeze.get('tariff_snapshot')
             if not snapshot:
-                raise ValueError("no tariff: station %s has none" % session.station_id.display_name)
+                raise ValueError(f"no tariff: station {session.station_id.display_name} has none")
         tier = session.ev_tier or session.partner_id.ev_tier or 'member'
         rates = self._ev_rates_from_snapshot(snapshot)
         calendar = self._ev_calendar(session.station_id, snapshot)

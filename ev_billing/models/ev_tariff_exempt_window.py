@@ -44,8 +44,9 @@ class EvTariffExemptWindow(models.Model):
     @api.depends('hour_from', 'hour_to')
     def _compute_display_name(self):
         for window in self:
-            window.display_name = "%s–%s" % (float_to_time(window.hour_from).strftime('%H:%M'),
-                                             float_to_time(window.hour_to).strftime('%H:%M'))
+            start = float_to_time(window.hour_from).strftime('%H:%M')
+            end = float_to_time(window.hour_to).strftime('%H:%M')
+            window.display_name = f"{start}–{end}"
 
     def _ev_times(self):
         """``(time, time)`` pairs as the pricing core takes them."""

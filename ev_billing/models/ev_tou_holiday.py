@@ -95,7 +95,7 @@ class EvTouHoliday(models.Model):
         running it again never undoes an edit. Returns the created holidays.
         """
         try:
-            import holidays as holidays_lib  # noqa: PLC0415 (optional external dependency)
+            import holidays as holidays_lib  # optional external dependency, imported when used
         except ImportError as error:
             raise UserError(_("The Python package 'holidays' is not installed on the server.")) from error
         if not 1970 <= year <= 2100:

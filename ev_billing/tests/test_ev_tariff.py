@@ -1,14 +1,12 @@
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from psycopg2 import IntegrityError
-
 from odoo import Command
+from odoo.addons.ev_billing import pricing
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.ev_billing import pricing
+from psycopg2 import IntegrityError
 
 from .common import EvBillingCommon
 

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
 from .test_ev_tariff import EvTariffCommon
