@@ -55,6 +55,38 @@ class TestEvTariffConfiguration(EvTariffCommon):
         self.assertTrue(tariff.exempt_window_ids.crosses_midnight)
         self.assertEqual(tariff.exempt_window_ids.display_name, '22:30–06:00')
 
+    def test_manager_types_the_tesla_example_and_every_rule_in_the_form(self):
+        """Every rule of the brochure through the form: the result is what the pricing core expects."""
+        with Form(self.env['ev.tariff'].with_user(self.user_manager).with_company(self.company)) as form:
+            form.name = 'Typed by hand'
+            form.overstay_from = 'charge_end'
+            form.on_peak_hour_from = 9.0
+            form.on_peak_hour_to = 22.0
+            for index in (0, 1):
+                with form.rate_ids.edit(index) as line:
+                    line.energy_price_on_peak = 7.5
+                    line.energy_price_off_peak = 4.5
+                    line.parking_fee_on_peak = 20.0
+                    line.parking_fee_off_peak = 10.0
+                    line.parking_free_minutes = 60
+                    line.overstay_fee_on_peak = 12.0
+                    line.overstay_fee_off_peak = 12.0
+                    line.grace_minutes = 5
+                    line.occupancy_rule = True
+                    line.occupancy_min_percent = 50.0
+                    line.occupancy_full_multiplier = 2.0
+            with form.exempt_window_ids.new() as window:
+                window.tier = 'vip'
+                window.hour_from = 22.0
+                window.hour_to = 7.0
+        rates = form.record._ev_rates()
+        tesla = pricing.tesla_overstay_preset(
+            Decimal('7.5'), Decimal('4.5'), parking_fee_per_hour_on_peak=Decimal(20),
+            parking_fee_per_hour_off_peak=Decimal(10), parking_free_minutes=60)
+        self.assertEqual(rates.member, tesla)
+        self.assertEqual(rates.vip, pricing.TierRates(**{
+            **{name: getattr(tesla, name) for name in tesla.__slots__}, 'exempt_windows': ((time(22), time(7)),)}))
+
     def test_rates_built_for_the_core(self):
         rates = self.tariff._ev_rates()
         self.assertIsInstance(rates, pricing.TariffRates)
