@@ -101,8 +101,13 @@ def canonical_json(payload):
 
 def event_key(identity, kind, payload, occurred_at):
     """Idempotency key derived from content (see docs/bridge-protocol.md)."""
-    if kind in ("start_transaction", "stop_transaction") and not payload.get("unknown_transaction"):
-        text = "%s|%s|%s" % (identity, kind, payload["transaction_id"])
+    if kind == "start_transaction":
+        # The id alone is not enough: a bridge whose store was lost hands out ids again.
+        text = "%s|%s|%s|%s|%s" % (identity, kind, payload["transaction_id"], payload["timestamp"],
+                                   payload["meter_start"])
+    elif kind == "stop_transaction" and not payload.get("unknown_transaction"):
+        text = "%s|%s|%s|%s|%s" % (identity, kind, payload["transaction_id"], payload["timestamp"],
+                                   payload["meter_stop"])
     elif (kind in TIMESTAMPED_KINDS or kind == "stop_transaction"
           or (kind == "status" and payload.get("timestamp"))):
         # the payload carries the charger's own timestamp: a replay maps to the same key

@@ -40,6 +40,12 @@ class EvOcppController(http.Controller):
         if not isinstance(events, list) or len(events) > MAX_EVENTS_PER_CALL:
             raise BadRequest(f"'events' must be a list of at most {MAX_EVENTS_PER_CALL} events.")
         results = env['ev.ocpp.event']._ingest(events)
+        if len(results) < len(events):
+            # Applied so far is committed; the rest is retried by the bridge (exactly-once by key).
+            return request.make_json_response({'error': {
+                'code': 'concurrent_delivery',
+                'message': f"event {events[len(results)].get('key')} is being applied by another request",
+            }, 'results': results}, status=409)
         return request.make_json_response({'results': results})
 
     @http.route('/ev/ocpp/v1/authorize', type='http', auth='bearer', methods=['POST'], csrf=False, save_session=False)

@@ -22,6 +22,10 @@ EVENT_KINDS = [
 ]
 
 
+class ConcurrentDelivery(Exception):
+    """Another request holds the same event key: answer 409, the bridge retries."""
+
+
 class EvOcppEvent(models.Model):
     """An event delivered by ev_ocpp_bridge, kept under its idempotency key.
 
@@ -60,11 +64,18 @@ class EvOcppEvent(models.Model):
 
     @api.model
     def _ingest(self, events):
-        """Apply a batch of bridge events in order; one result per event, same order."""
+        """Apply a batch of bridge events in order; one result per event, same order.
+
+        The list stops short when an event is being applied by a concurrent request: what came
+        before it is applied (and committed), the caller answers 409 and the bridge retries.
+        """
         chargers = {}
         results = []
         for event in events:
-            results.append(self._ingest_one(event, chargers))
+            try:
+                results.append(self._ingest_one(event, chargers))
+            except ConcurrentDelivery:
+                break
         return results
 
     def _ingest_one(self, event, chargers):
@@ -90,11 +101,9 @@ class EvOcppEvent(models.Model):
                 data = getattr(self, '_apply_' + event['kind'])(charger, payload, occurred_at) or {}
                 record = self.create(dict(vals, state='done', result=data))
         except IntegrityError:
-            # The same key committed by a concurrent request: answer with its result.
-            done = self.search([('key', '=', key)], limit=1)
-            if done:
-                return done._as_result(duplicate=True)
-            raise
+            # The same key is being applied by a concurrent request, not yet visible to us:
+            # stop here; the bridge retries the rest of the batch and then gets that result.
+            raise ConcurrentDelivery(key) from None
         except (UserError, ValidationError, KeyError, TypeError, ValueError) as e:
             message = e.args[0] if e.args else repr(e)
             _logger.warning("OCPP event %s (%s from %s) rejected: %s", key, event['kind'], identity, message)
@@ -203,8 +212,10 @@ class EvOcppEvent(models.Model):
         charger.firmware_status = payload.get('status')
 
     def _ocpp_session(self, charger, transaction_id):
+        # The newest: an id handed out again by a bridge that lost its store means the latest session.
         return self.env['ev.session'].search(
-            [('charger_id', '=', charger.id), ('transaction_id', '=', int(transaction_id))], limit=1)
+            [('charger_id', '=', charger.id), ('transaction_id', '=', int(transaction_id))],
+            order='start_time desc, id desc', limit=1)
 
     @api.autovacuum
     def _gc_old_events(self):

@@ -98,8 +98,9 @@ class EvSession(models.Model):
     full_tax_invoice_number = fields.Char(string='Full Tax Invoice', readonly=True, copy=False, index=True)
 
     _sql_constraints = [
-        ('transaction_uniq', 'unique(charger_id, transaction_id)',
-         'A charger cannot have two sessions with the same OCPP transaction id.'),
+        # Transaction ids repeat when a bridge loses its store: the start time tells sessions apart.
+        ('transaction_uniq', 'unique(charger_id, transaction_id, start_time)',
+         'A charger cannot start two sessions with the same OCPP transaction id at the same time.'),
     ]
 
     @api.depends('station_id.code', 'transaction_id')
@@ -120,7 +121,8 @@ class EvSession(models.Model):
     @api.model
     def _ocpp_start(self, charger, connector, id_tag, meter_start, timestamp, transaction_id, remote_request_id=None):
         """Open the session of a StartTransaction; a second StartTransaction for it returns the same one."""
-        session = self.search([('charger_id', '=', charger.id), ('transaction_id', '=', transaction_id)], limit=1)
+        session = self.search([('charger_id', '=', charger.id), ('transaction_id', '=', transaction_id),
+                               ('start_time', '=', timestamp)], limit=1)
         if session:
             return session
         if remote_request_id:
@@ -245,7 +247,8 @@ class EvSession(models.Model):
         """Unplugged: price the session, then bill it. Runs once per session."""
         for session in self.filtered(lambda s: s.state == 'finishing'):
             session.write({'state': 'done', **session._ev_price()})  # tariff hook (may send to review)
-            session._ev_bill()  # wallet hook
+            if session.state == 'done':
+                session._ev_bill()  # wallet hook
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""

@@ -101,13 +101,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.active:
             return False, _("The driver is not active."), None
-        if not hasattr(self, '_ev_wallet_start_check'):
-            return True, '', None
         ok, reason = self._ev_wallet_start_check()
         if not ok:
             return False, reason, None
-        tariff = charger.station_id['tariff_id'] if 'tariff_id' in charger.station_id._fields else None
-        if not tariff or not hasattr(tariff, '_energy_wh_for_amount'):
-            return True, '', None
+        tariff = charger.station_id.tariff_id
+        if not tariff:
+            return False, _("Station %s has no tariff.", charger.station_id.display_name), None
         return True, '', tariff._energy_wh_for_amount(
-            self.ev_tier, self._ev_wallet_spendable_amount(), fields.Datetime.now())
+            self.ev_tier, self._ev_wallet_spendable_amount(), station=charger.station_id)

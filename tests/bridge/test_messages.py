@@ -89,7 +89,7 @@ async def test_transaction_start_meter_stop(harness, odoo):
     kinds = [k for k in odoo.kinds("CP-1") if k in ("start_transaction", "meter_values", "stop_transaction")]
     assert kinds == ["start_transaction", "meter_values", "stop_transaction"]
     start = odoo.of_kind("start_transaction", "CP-1")[0]
-    assert start["key"] == sha("CP-1|start_transaction|%s" % tx)
+    assert start["key"] == sha("CP-1|start_transaction|%s|%s|1000" % (tx, start["payload"]["timestamp"]))
     assert start["payload"]["meter_start"] == 1000 and start["payload"]["id_tag"] == "TAG-OK"
     meter = odoo.of_kind("meter_values", "CP-1")[0]["payload"]
     assert meter["transaction_id"] == tx
@@ -98,7 +98,7 @@ async def test_transaction_start_meter_stop(harness, odoo):
         {"timestamp": "2026-11-25T01:02:00Z", "energy_wh": 2100.0, "power_w": None, "soc": None},
     ]
     stop = odoo.of_kind("stop_transaction", "CP-1")[0]
-    assert stop["key"] == sha("CP-1|stop_transaction|%s" % tx)
+    assert stop["key"] == sha("CP-1|stop_transaction|%s|2026-11-25T01:03:00Z|2500" % tx)
     assert stop["payload"]["meter_stop"] == 2500 and stop["payload"]["reason"] == "EVDisconnected"
     assert stop["payload"]["samples"][0]["energy_wh"] == 2500.0
 

@@ -136,10 +136,15 @@ async def test_commit_failure_reaches_every_waiter(outbox):
 
 
 def test_keys_follow_the_protocol():
-    assert event_key("CP-1", "start_transaction", {"transaction_id": 5}, "t") == hashlib.sha256(
-        b"CP-1|start_transaction|5").hexdigest()
-    assert event_key("CP-1", "stop_transaction", {"transaction_id": 5, "meter_stop": 1}, "t") == hashlib.sha256(
-        b"CP-1|stop_transaction|5").hexdigest()
+    start = {"transaction_id": 5, "timestamp": "2026-11-25T01:00:00Z", "meter_start": 100, "id_tag": "A"}
+    assert event_key("CP-1", "start_transaction", start, "t") == hashlib.sha256(
+        b"CP-1|start_transaction|5|2026-11-25T01:00:00Z|100").hexdigest()
+    # the same id handed out again (bridge store lost) for another charge is another event
+    assert event_key("CP-1", "start_transaction", dict(start, timestamp="2026-12-01T00:00:00Z"), "t") \
+        != event_key("CP-1", "start_transaction", start, "t")
+    stop = {"transaction_id": 5, "meter_stop": 1, "timestamp": "2026-11-25T02:00:00Z", "reason": None}
+    assert event_key("CP-1", "stop_transaction", stop, "t1") == hashlib.sha256(
+        b"CP-1|stop_transaction|5|2026-11-25T02:00:00Z|1").hexdigest() == event_key("CP-1", "stop_transaction", stop, "t2")
     payload = {"transaction_id": 5, "samples": []}
     assert event_key("CP-1", "meter_values", payload, "t") == hashlib.sha256(
         ("CP-1|meter_values|" + canonical_json(payload)).encode()).hexdigest()

@@ -4,13 +4,14 @@ subprocess, and chargers played by the ``ocpp`` library (through the bridge's si
 Run by ``scripts/test`` when it finds an Odoo; it passes ODOO_PATH and ODOO_PYTHON.
 """
 import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import xmlrpc.client
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,6 @@ class OdooServer:
         self.process = None
 
     def _healthy(self):
-        import urllib.request
         try:
             with urllib.request.urlopen(f'{self.url}/web/health', timeout=2) as response:
                 return response.status == 200
@@ -122,10 +122,17 @@ class OdooServer:
         subprocess.run(['dropdb', '-h', PGHOST, '-p', PGPORT, '-U', DB_USER, '--if-exists', self.db],
                        env=dict(os.environ, PGPASSWORD=DB_PASSWORD), capture_output=True)
 
-    # XML-RPC as admin: enough to read and set up records from a test.
+    # JSON-RPC as admin: enough to read and set up records from a test.
     def call(self, model, method, *args, **kwargs):
-        proxy = xmlrpc.client.ServerProxy(f'{self.url}/xmlrpc/2/object', allow_none=True)
-        return proxy.execute_kw(self.db, 2, 'admin', model, method, list(args), kwargs)
+        body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
+            'service': 'object', 'method': 'execute_kw',
+            'args': [self.db, 2, 'admin', model, method, list(args), kwargs]}}).encode()
+        request = urllib.request.Request(f'{self.url}/jsonrpc', body, {'Content-Type': 'application/json'})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.load(response)
+        if answer.get('error'):
+            raise RuntimeError(answer['error']['data'].get('debug') or answer['error'])
+        return answer['result']
 
     def search_read(self, model, domain, fields):
         return self.call(model, 'search_read', domain, fields=fields)
@@ -163,7 +170,6 @@ class BridgeProcess:
         wait_until(self._healthy, timeout=30, what='the bridge /health')
 
     def _healthy(self):
-        import urllib.request
         try:
             with urllib.request.urlopen(f'{self.command_url}/health', timeout=1) as response:
                 return response.status == 200
@@ -198,7 +204,9 @@ def odoo(tmp_path_factory):
 @pytest.fixture(scope='session')
 def station(odoo):
     """One station with two chargers (passwords set) and a driver with a card."""
-    station_id = odoo.call('ev.station', 'create', {'name': 'E2E Station', 'code': 'E2E', 'state': 'open'})
+    [tariff_id] = odoo.call('ev.tariff', 'search', [], limit=1)
+    station_id = odoo.call('ev.station', 'create', {'name': 'E2E Station', 'code': 'E2E', 'state': 'open',
+                                                    'tariff_id': tariff_id})
     chargers = {}
     for identity in ('E2E-CP-1', 'E2E-CP-2', 'E2E-CP-3'):
         charger_id = odoo.call('ev.charger', 'create', {
