@@ -269,9 +269,18 @@ class EvSession(models.Model):
             return {'state': 'review'}
 
     def _ev_max_energy_wh(self):
-        """How much energy the session may draw: the bought kWh, capped by what the wallet pays for."""
+        """How much energy the session may draw: the bought kWh, capped by what the wallet pays for.
+
+        0 means no limit (a session without a driver, e.g. a card Odoo never saw start).
+        """
         self.ensure_one()
-        return int(round(self.requested_kwh * 1000)) if self.requested_kwh else 0
+        limits = [int(round(self.requested_kwh * 1000))] if self.requested_kwh else []
+        if self.partner_id and self.tariff_id:
+            affordable = self.tariff_id._energy_wh_for_amount(
+                self.ev_tier or self.partner_id.ev_tier, self.partner_id._ev_wallet_spendable_amount(),
+                station=self.station_id, connector=self.connector_id)
+            limits.append(max(affordable, 1))  # nothing affordable: stop at once, not "no limit"
+        return min(limits) if limits else 0
 
     def _ev_bill(self):
         """Wallet hook: invoice the closed session and settle it from the driver's wallet."""
@@ -313,9 +322,13 @@ class EvSession(models.Model):
             raise UserError(_("Only an EV Manager can review sessions."))
 
     @api.model
-    def _cron_close_abandoned(self, hours=12):
-        """Close sessions whose charger never reported the unplug (lost StatusNotification)."""
-        limit = fields.Datetime.now() - timedelta(hours=hours)
+    def _cron_close_abandoned(self, hours=12, pending_minutes=15):
+        """Close sessions whose charger never reported the unplug (lost StatusNotification), and
+        cancel remote starts the charger accepted but no car ever started."""
+        now = fields.Datetime.now()
+        self.search([('state', '=', 'pending'), ('create_date', '<', now - timedelta(minutes=pending_minutes))]) \
+            .write({'state': 'cancelled'})
+        limit = now - timedelta(hours=hours)
         for session in self.search([('state', '=', 'finishing'), ('stop_time', '<', limit)]):
             session.unplug_time = session.stop_time
             session.message_post(body=_("No unplug reported within %s hours: closed at the stop time.", hours))
