@@ -8,11 +8,13 @@ import dataclasses
 import os
 import socket
 
-# (variable, attribute, type, default, help)
+# (variable, attribute, type, default, help); attribute None = a ``*_FILE`` variable
+# that fills the setting of the same name without the suffix (see SECRET_FILES)
 SETTINGS = [
     ("ODOO_URL", "odoo_url", str, "http://127.0.0.1:8069", "Base URL of Odoo (ev_billing routes live under /ev/ocpp/v1)"),
     ("ODOO_DB", "odoo_db", str, "", "Odoo database name (X-Odoo-Database header and ?db=)"),
     ("ODOO_API_KEY", "odoo_api_key", str, "", "API key of the 'EV OCPP Bridge' technical user (Bearer)"),
+    ("ODOO_API_KEY_FILE", None, str, "", "File holding ODOO_API_KEY (e.g. a Docker secret); whitespace stripped; ODOO_API_KEY wins if both are set"),
     ("ODOO_TIMEOUT", "odoo_timeout", float, 10.0, "Timeout in seconds for event delivery calls"),
     ("OCPP_HOST", "ocpp_host", str, "0.0.0.0", "Listen address for chargers (websocket)"),
     ("OCPP_PORT", "ocpp_port", int, 9000, "Listen port for chargers; URL is ws://HOST:PORT/ocpp/<identity>"),
@@ -23,6 +25,7 @@ SETTINGS = [
     ("COMMAND_HOST", "command_host", str, "127.0.0.1", "Listen address of the command HTTP API and /health"),
     ("COMMAND_PORT", "command_port", int, 8181, "Listen port of the command HTTP API"),
     ("COMMAND_TOKEN", "command_token", str, "", "Bearer token Odoo must send to the command API"),
+    ("COMMAND_TOKEN_FILE", None, str, "", "File holding COMMAND_TOKEN (e.g. a Docker secret); whitespace stripped; COMMAND_TOKEN wins if both are set"),
     ("COMMAND_TIMEOUT", "command_timeout", float, 30.0, "Seconds to wait for a charger to answer a command (then 504)"),
     ("OUTBOX_PATH", "outbox_path", str, "ev_ocpp_bridge.sqlite", "SQLite file of the durable outbox (WAL mode)"),
     ("OUTBOX_SYNCHRONOUS", "outbox_synchronous", str, "FULL", "SQLite synchronous pragma: FULL (fsync every group commit) or NORMAL"),
@@ -43,6 +46,24 @@ SETTINGS = [
     ("REDIS_URL", "redis_url", str, "", "redis://host:port/db enables the multi-instance command router"),
     ("LOG_LEVEL", "log_level", str, "INFO", "Python logging level"),
 ]
+
+# secrets that may come from a file instead (docker-compose secrets in a shared volume)
+SECRET_FILES = {"ODOO_API_KEY_FILE": "ODOO_API_KEY", "COMMAND_TOKEN_FILE": "COMMAND_TOKEN"}
+
+
+def read_secret_file(variable, path):
+    """The file's content with surrounding whitespace stripped; a clear error
+    when it cannot be read (the bridge must not start without its secret)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.read().strip()
+    except OSError as error:
+        raise ValueError("%s=%r cannot be read: %s" % (variable, path, error.strerror or error))
+    except UnicodeDecodeError:
+        raise ValueError("%s=%r is not UTF-8 text" % (variable, path))
+    if not value:
+        raise ValueError("%s=%r is empty" % (variable, path))
+    return value
 
 
 @dataclasses.dataclass
@@ -85,7 +106,14 @@ class Config:
     def from_env(cls, environ=None):
         environ = os.environ if environ is None else environ
         values = {}
+        attributes = {variable: attribute for variable, attribute, _kind, _default, _help in SETTINGS}
+        for file_variable, variable in SECRET_FILES.items():
+            # the plain variable wins; the file is only read when it is needed
+            if environ.get(file_variable) and not environ.get(variable):
+                values[attributes[variable]] = read_secret_file(file_variable, environ[file_variable])
         for variable, attribute, kind, _default, _help in SETTINGS:
+            if attribute is None:
+                continue
             if variable in environ and environ[variable] != "":
                 try:
                     values[attribute] = kind(environ[variable])
