@@ -22,6 +22,7 @@ SETTINGS = [
     ("OCPP_TLS_KEY", "tls_key", str, "", "PEM private key for OCPP_TLS_CERT"),
     ("OCPP_PING_INTERVAL", "ping_interval", float, 60.0, "Websocket ping interval in seconds (0 disables)"),
     ("OCPP_MAX_MESSAGE_BYTES", "max_message_bytes", int, 65536, "Largest accepted OCPP frame"),
+    ("OCPP_LISTEN_BACKLOG", "listen_backlog", int, 4096, "TCP accept queue for chargers (a reconnect storm; the kernel caps it at net.core.somaxconn)"),
     ("COMMAND_HOST", "command_host", str, "127.0.0.1", "Listen address of the command HTTP API and /health"),
     ("COMMAND_PORT", "command_port", int, 8181, "Listen port of the command HTTP API"),
     ("COMMAND_TOKEN", "command_token", str, "", "Bearer token Odoo must send to the command API"),
@@ -35,8 +36,11 @@ SETTINGS = [
     ("METER_FLUSH_SECONDS", "meter_flush_seconds", float, 30.0, "Aggregate meter samples into one event per transaction this often"),
     ("BRIDGE_INSTANCE_ID", "instance_id", int, 0, "This instance's number, 0 <= id < TRANSACTION_ID_STRIDE"),
     ("TRANSACTION_ID_STRIDE", "transaction_id_stride", int, 16, "Max number of bridge instances; ids are seq*stride+instance"),
-    ("CREDENTIALS_CACHE_SECONDS", "credentials_cache_seconds", float, 300.0, "How long a charger credential answer is cached"),
-    ("CREDENTIALS_TIMEOUT", "credentials_timeout", float, 5.0, "Timeout for the credential check at handshake"),
+    ("CREDENTIALS_CACHE_SECONDS", "credentials_cache_seconds", float, 300.0, "Age after which an accepted charger credential answer is re-checked with Odoo (answers are kept in the SQLite store)"),
+    ("CREDENTIALS_STALE_WAIT", "credentials_stale_wait", float, 1.0, "At a re-check, wait this long for Odoo, then admit on the cached answer and finish the re-check in the background (closing the connection if Odoo refuses)"),
+    ("CREDENTIALS_MAX_STALE_SECONDS", "credentials_max_stale_seconds", float, 2592000.0, "A cached credential answer older than this is never used, even while Odoo is away"),
+    ("CREDENTIALS_CONCURRENCY", "credentials_concurrency", int, 16, "Credential checks in flight to Odoo at once; more handshakes queue (cached answers never wait)"),
+    ("CREDENTIALS_TIMEOUT", "credentials_timeout", float, 5.0, "Timeout of one credential call to Odoo at handshake"),
     ("AUTHORIZE_TIMEOUT", "authorize_timeout", float, 2.0, "Timeout for Authorize / StartTransaction idTag checks"),
     ("AUTH_OFFLINE_POLICY", "auth_offline_policy", str, "cache", "When Odoo is away: cache (cached answer, else Invalid), accept (cached, else Accepted), reject (always Invalid)"),
     ("AUTH_CACHE_SECONDS", "auth_cache_seconds", float, 86400.0, "How long a cached idTag answer may be used offline"),
@@ -78,6 +82,7 @@ class Config:
     tls_key: str = ""
     ping_interval: float = 60.0
     max_message_bytes: int = 65536
+    listen_backlog: int = 4096
     command_host: str = "127.0.0.1"
     command_port: int = 8181
     command_token: str = ""
@@ -91,6 +96,9 @@ class Config:
     instance_id: int = 0
     transaction_id_stride: int = 16
     credentials_cache_seconds: float = 300.0
+    credentials_stale_wait: float = 1.0
+    credentials_max_stale_seconds: float = 2592000.0
+    credentials_concurrency: int = 16
     credentials_timeout: float = 5.0
     authorize_timeout: float = 2.0
     auth_offline_policy: str = "cache"
@@ -132,6 +140,8 @@ class Config:
             raise ValueError("OCPP_TLS_CERT and OCPP_TLS_KEY go together")
         if self.outbox_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA", "OFF"):
             raise ValueError("OUTBOX_SYNCHRONOUS must be FULL, NORMAL, EXTRA or OFF")
+        if self.credentials_concurrency < 1:
+            raise ValueError("CREDENTIALS_CONCURRENCY must be at least 1")
         self.outbox_batch_size = max(1, min(500, self.outbox_batch_size))
 
     @property

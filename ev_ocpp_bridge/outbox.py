@@ -15,6 +15,9 @@ Tables:
 * ``charge_transaction`` transaction ids this bridge allocated (replay detection,
                         buy-kWh limits) — the id allocator lives here too
 * ``id_tag_cache``      the authorization cache, used while Odoo is away
+* ``charger_credential`` accepted charger credential answers, keyed by identity and
+                        an HMAC of the password (key in ``store_secret``), so a
+                        restarted bridge lets known chargers in without asking Odoo
 * ``meta``              counters and this store's instance id
 
 Transaction ids: ``seq * TRANSACTION_ID_STRIDE + BRIDGE_INSTANCE_ID`` where
@@ -30,6 +33,7 @@ import hashlib
 import json
 import logging
 import queue
+import secrets
 import sqlite3
 import threading
 import time
@@ -84,6 +88,17 @@ CREATE TABLE IF NOT EXISTS id_tag_cache (
     id_tag_info TEXT NOT NULL,
     max_energy_wh REAL,
     cached_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS charger_credential (
+    identity TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    checked_at REAL NOT NULL,
+    PRIMARY KEY (identity, digest)
+);
+CREATE TABLE IF NOT EXISTS store_secret (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
@@ -455,6 +470,37 @@ class Outbox:
         rows = await self.run(lambda conn: conn.execute(
             "SELECT id_tag, id_tag_info, max_energy_wh, cached_at FROM id_tag_cache").fetchall())
         return {row[0]: (json.loads(row[1]), row[2], row[3]) for row in rows}
+
+    # -- charger credential cache -------------------------------------------
+
+    async def load_credentials(self, oldest):
+        """``(hmac_key, rows)``: this store's HMAC key (made on first use) and the
+        persisted accepted answers checked after ``oldest`` (older ones are deleted)."""
+        def op(conn):
+            row = conn.execute("SELECT value FROM store_secret WHERE name = 'credential_hmac'").fetchone()
+            if row is None:
+                key = secrets.token_bytes(32)
+                conn.execute("INSERT INTO store_secret (name, value) VALUES ('credential_hmac', ?)", (key,))
+            else:
+                key = bytes(row[0])
+            conn.execute("DELETE FROM charger_credential WHERE checked_at < ?", (oldest,))
+            rows = conn.execute("SELECT identity, digest, answer, checked_at FROM charger_credential").fetchall()
+            return key, rows
+        key, rows = await self.run(op)
+        return key, [(identity, digest, json.loads(answer), checked_at) for identity, digest, answer, checked_at in rows]
+
+    def cache_credential(self, identity, digest, answer, checked_at):
+        return self.run(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO charger_credential (identity, digest, answer, checked_at) VALUES (?, ?, ?, ?)",
+            (identity, digest, canonical_json(answer), checked_at)) and None, True)
+
+    def forget_credentials(self, identity, digest=None):
+        """Drop one answer (that password was refused) or all of an identity's (unknown to Odoo)."""
+        if digest is None:
+            return self.run(lambda conn: conn.execute(
+                "DELETE FROM charger_credential WHERE identity = ?", (identity,)) and None, True)
+        return self.run(lambda conn: conn.execute(
+            "DELETE FROM charger_credential WHERE identity = ? AND digest = ?", (identity, digest)) and None, True)
 
 
 def _flush_samples(conn, occurred_at, identity=None, transaction_id=None):

@@ -26,6 +26,7 @@ _logger = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp1.6"
 PATH_PREFIX = "/ocpp/"
+HANDSHAKE_TIMEOUT = 30.0  # seconds from TCP accept to the upgrade, credential check included
 
 
 def parse_basic_auth(header):
@@ -65,7 +66,10 @@ class Bridge:
         self.odoo = odoo or OdooClient(config)
         self.outbox = Outbox(config.outbox_path, config.outbox_synchronous, config.instance_id,
                              config.transaction_id_stride)
-        self.credentials = CredentialCache(self.odoo, config.credentials_cache_seconds)
+        self.credentials = CredentialCache(
+            self.odoo, self.outbox, config.credentials_cache_seconds, config.credentials_concurrency,
+            config.credentials_stale_wait, max(1.0, HANDSHAKE_TIMEOUT - config.credentials_timeout - 2.0),
+            config.credentials_max_stale_seconds, on_revoked=self._credentials_revoked)
         self.authorizer = IdTagAuthorizer(self.odoo, self.outbox, config.auth_offline_policy,
                                           config.auth_cache_seconds)
         self.service = ChargingService(self)
@@ -86,6 +90,7 @@ class Bridge:
         from .commands import start_command_api
 
         await self.outbox.open()
+        await self.credentials.load()
         await self.service.load()
         await self.odoo.open()
         self.delivery.start()
@@ -99,7 +104,7 @@ class Bridge:
             subprotocols=[SUBPROTOCOL], process_request=self.handshake, compression=None,
             ping_interval=self.config.ping_interval or None, ping_timeout=self.config.ping_interval or None,
             max_size=self.config.max_message_bytes, max_queue=4, ssl=ssl_context,
-            server_header=None, open_timeout=30,
+            server_header=None, open_timeout=HANDSHAKE_TIMEOUT, backlog=self.config.listen_backlog,
         )
         self.ocpp_port = self._ws_server.sockets[0].getsockname()[1]
         self._command_runner, self.command_port = await start_command_api(self)
@@ -165,7 +170,19 @@ class Bridge:
         if not answer.get("accepted"):
             return self._unauthorized(connection, identity, "bad_password" if password else "password_required")
         connection.ev_identity = identity
+        connection.ev_credential = self.credentials.digest(identity, password)
         return None
+
+    def _credentials_revoked(self, identity, digest):
+        """Odoo refused a charger it had accepted before (password changed, charger
+        removed) at a re-check that finished after the charger was let in."""
+        cp = self.chargers.get(identity)
+        if cp is None:
+            return
+        if digest is not None and getattr(cp._connection, "ev_credential", None) != digest:
+            return
+        _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
+        asyncio.ensure_future(cp._connection.close(1008, "credentials no longer accepted"))
 
     @staticmethod
     def _unauthorized(connection, identity, reason):
@@ -188,6 +205,11 @@ class Bridge:
         if websocket.subprotocol != SUBPROTOCOL:
             _logger.warning("event=subprotocol_refused identity=%s requested=%s", identity, requested)
             return await websocket.close(1002, "ocpp1.6 subprotocol required")
+        digest = getattr(websocket, "ev_credential", None)
+        if digest is not None and not self.credentials.admits(identity, digest):
+            # let in on a cached answer, and Odoo refused at the re-check in the meantime
+            _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
+            return await websocket.close(1008, "credentials no longer accepted")
         cp = ChargePoint(identity, websocket, self.service, response_timeout=self.config.command_timeout)
         previous = self.chargers.get(identity)
         self.chargers[identity] = cp

@@ -32,6 +32,10 @@ class OdooStub:
         self.down = False          # answer 503 to everything
         self.events_down = False   # answer 503 to /events only (credentials/authorize still work)
         self.authorize_delay = 0.0
+        self.credentials_delay = 0.0
+        self.credentials_gate = None        # an asyncio.Event: credential answers wait until it is set
+        self.credentials_in_flight = 0      # credential calls being answered now
+        self.credentials_most_in_flight = 0
         self.stop_transactions = set()      # meter_values for these -> {"stop": true}
         self.session_max_energy = {}        # id_tag -> max_energy_wh in the start_transaction answer
         self.bad_kinds = set()              # kinds answered with status error
@@ -81,6 +85,15 @@ class OdooStub:
 
     async def _credentials(self, request):
         body = await self._guard(request, "credentials")
+        self.credentials_in_flight += 1
+        self.credentials_most_in_flight = max(self.credentials_most_in_flight, self.credentials_in_flight)
+        try:
+            if self.credentials_delay:
+                await asyncio.sleep(self.credentials_delay)
+            if self.credentials_gate is not None:
+                await self.credentials_gate.wait()
+        finally:
+            self.credentials_in_flight -= 1
         charger = self.chargers.get(body["identity"])
         if charger is None:
             return web.json_response({"known": False, "accepted": False})
@@ -133,6 +146,10 @@ class OdooStub:
         return {}
 
     # -- helpers for tests -----------------------------------------------------
+
+    def credential_checks(self, identity=None):
+        return [body for route, body in self.requests
+                if route == "credentials" and (identity is None or body["identity"] == identity)]
 
     def kinds(self, identity=None):
         return [e["kind"] for e in self.events if identity is None or e["identity"] == identity]
