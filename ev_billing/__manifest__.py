@@ -36,6 +36,7 @@ RFID cards and drivers, four admin levels and a Trash from which nothing can be 
         'views/res_users_views.xml',
         'views/ev_wallet_report_views.xml',
         'views/ev_wallet_transaction_views.xml',
+        'views/ev_wallet_topup_request_views.xml',
         'views/res_partner_wallet_views.xml',
         'views/res_config_settings_views.xml',
         'views/ev_tax_invoice_views.xml',

@@ -70,6 +70,8 @@ class EvWalletTransaction(models.Model):
                                  help="Cash, bank or payment provider journal the money went through.")
     payment_transaction_id = fields.Many2one('payment.transaction', string='Online Payment', readonly=True,
                                              index='btree_not_null', ondelete='restrict')
+    topup_request_id = fields.Many2one('ev.wallet.topup.request', string='Transfer Top-up', readonly=True,
+                                       index='btree_not_null', ondelete='restrict')
     reversed_line_id = fields.Many2one('ev.wallet.transaction', string='Reverses', readonly=True,
                                        index='btree_not_null', ondelete='restrict')
     reversal_line_ids = fields.One2many('ev.wallet.transaction', 'reversed_line_id', string='Reversed by')
@@ -82,6 +84,7 @@ class EvWalletTransaction(models.Model):
         ('amount_nonzero', 'CHECK(amount <> 0)', 'A wallet ledger line moves money.'),
         ('payment_transaction_uniq', 'unique(payment_transaction_id)',
          'An online payment credits the wallet once.'),
+        ('topup_request_uniq', 'unique(topup_request_id)', 'A transfer top-up credits the wallet once.'),
         ('reversed_line_uniq', 'unique(reversed_line_id)', 'A ledger line is reversed at most once.'),
     ]
 
@@ -108,6 +111,12 @@ class EvWalletTransaction(models.Model):
         for line in self.filtered('payment_transaction_id'):
             if self.search_count([('payment_transaction_id', '=', line.payment_transaction_id.id)]) > 1:
                 raise ValidationError(_("An online payment credits the wallet once."))
+
+    @api.constrains('topup_request_id')
+    def _check_topup_request_once(self):
+        for line in self.filtered('topup_request_id'):
+            if self.search_count([('topup_request_id', '=', line.topup_request_id.id)]) > 1:
+                raise ValidationError(_("A transfer top-up credits the wallet once."))
 
     # ------------------------------------------------------------------------------------------
     # Append-only ledger
@@ -241,10 +250,11 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_topup(self, partner, amount, journal=None, memo=None, company=None, payment_date=None,
-                  payment_transaction=None, payment=None):
+                  payment_transaction=None, payment=None, topup_request=None):
         """Money in: a customer payment credited to the deposit account, then a ``topup`` line.
 
-        ``payment`` is an already posted payment (online top-up: created by account_payment).
+        ``payment`` is an already posted payment (online top-up: created by account_payment);
+        ``topup_request`` the pending transfer top-up an Operator confirms.
         """
         self._ev_check_level('ev_billing.group_ev_operator', _("top up a wallet"))
         partner = self._ev_owner(partner)
@@ -270,6 +280,7 @@ class EvWalletTransaction(models.Model):
             'move_id': payment.move_id.id,
             'journal_id': payment.journal_id.id,
             'payment_transaction_id': payment_transaction.id if payment_transaction else False,
+            'topup_request_id': topup_request.id if topup_request else False,
             'note': memo,
         })
 

@@ -157,6 +157,43 @@ class ResCompany(models.Model):
                 company._ev_wallet_accounting()
 
     # ------------------------------------------------------------------------------------------
+    # Bank transfer top-ups and PromptPay QR
+    # ------------------------------------------------------------------------------------------
+
+    def _ev_topup_bank_journal(self, bank_account=None):
+        """Bank journal receiving transfer top-ups: the one of ``bank_account``, else the first bank journal."""
+        self.ensure_one()
+        Journal = self.env['account.journal'].sudo()
+        domain = [*Journal._check_company_domain(self), ('type', '=', 'bank'),
+                  ('id', '!=', self.sudo().ev_wallet_journal_id.id)]
+        journal = bank_account and Journal.search(domain + [('bank_account_id', '=', bank_account.id)], limit=1)
+        return journal or Journal.search(domain, order='sequence, id', limit=1)
+
+    def _ev_promptpay_bank_account(self):
+        """The company bank account a driver can pay by QR code, or an empty recordset.
+
+        Available only when Odoo can build an EMV QR code for it (account_qr_code_emv with a
+        localisation such as l10n_th, whose PromptPay proxy is set on the account): nothing here
+        depends on those modules being installed.
+        """
+        self.ensure_one()
+        Bank = self.env['res.partner.bank'].sudo()
+        if 'emv_qr' not in dict(Bank.get_available_qr_methods_in_sequence()):
+            return Bank
+        Journal = self.env['account.journal'].sudo()
+        candidates = Journal.search([*Journal._check_company_domain(self), ('type', '=', 'bank'),
+                                     ('bank_account_id', '!=', False)], order='sequence, id').bank_account_id
+        candidates |= Bank.search([('partner_id', '=', self.partner_id.id),
+                                   ('company_id', 'in', (self.id, False))], order='sequence, id')
+        currency = self.currency_id
+        for bank in candidates:
+            if (bank.partner_id == self.partner_id
+                    and not bank._get_error_messages_for_qr('emv_qr', self.partner_id, currency)
+                    and not bank._check_for_qr_code_errors('emv_qr', 1.0, currency, self.partner_id, '', '')):
+                return bank
+        return Bank
+
+    # ------------------------------------------------------------------------------------------
     # Abbreviated tax invoice numbers: one sequence per station
     # ------------------------------------------------------------------------------------------
 

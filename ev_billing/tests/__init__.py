@@ -10,3 +10,4 @@ from . import test_ev_tariff_session
 from . import test_ev_wallet_tax_invoice
 from . import test_ev_wallet_online
 from . import test_ev_wallet_report
+from . import test_ev_wallet_topup_request
