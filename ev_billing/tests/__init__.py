@@ -11,3 +11,5 @@ from . import test_ev_wallet_tax_invoice
 from . import test_ev_wallet_online
 from . import test_ev_wallet_report
 from . import test_ev_wallet_topup_request
+from . import test_ev_wallet_portal
+from . import test_ev_wallet_promptpay
