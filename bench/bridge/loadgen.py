@@ -7,8 +7,11 @@ Modes:
   idle   — connect --chargers chargers, BootNotification once, then hold the
            connections open for --seconds (the server's memory is measured
            from outside).
-  storm  — connect all chargers at once (+ BootNotification) and report how
-           long until every one is connected and booted, and errors.
+  storm  — connect all chargers (--concurrency in flight per process), drop
+           them all (or, with --go-file, wait until the server drops them:
+           a bridge restart), reconnect all at once (+ BootNotification) and
+           report how long until every one is connected and booted, errors,
+           and the load generator's own CPU time.
 
 Identities are ``<prefix><n>``; password ``--password`` (Basic auth).
 Output: one JSON line on stdout.
@@ -104,8 +107,15 @@ async def worker_main(args, first, count, queue):
     elif args.mode == "idle":
         await asyncio.sleep(args.seconds)
     elif args.mode == "storm":
-        # every charger drops at once (a network blip / LB restart) and reconnects at once
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        if args.go_file:
+            # the bridge is restarted: it closes every connection, then all reconnect at once
+            await asyncio.gather(*(ws.wait_closed() for ws in sockets), return_exceptions=True)
+            queue.put(("dropped", len(sockets)))
+            while not os.path.exists(args.go_file):
+                await asyncio.sleep(0.02)
+        else:
+            # every charger drops at once (a network blip / LB restart) and reconnects at once
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         errors_before = result["errors"]
         sem = asyncio.Semaphore(len(identities))
         t1 = time.perf_counter()
@@ -114,6 +124,8 @@ async def worker_main(args, first, count, queue):
         result["reconnected"] = len(sockets)
         result["reconnect_errors"] = result["errors"] - errors_before
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     queue.put(("result", result))
 
 
@@ -137,6 +149,8 @@ def main():
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--prefix", default="BENCH-")
     parser.add_argument("--password", default="secret")
+    parser.add_argument("--go-file", help="storm: wait for the server to drop every connection (a bridge restart),"
+                        " then reconnect all at once when this file exists")
     parser.add_argument("--concurrency", type=int, default=1000, help="connects in flight per process")
     args = parser.parse_args()
     raise_nofile()
@@ -150,14 +164,18 @@ def main():
         proc.start()
         procs.append(proc)
         first += count
-    results, connected = [], 0
+    results, connected, dropped = [], 0, 0
     while len(results) < len(procs):
         kind, value = queue.get()
-        if kind == "connected":
+        if kind == "dropped":
+            dropped += 1
+            if dropped == len(procs):
+                print(json.dumps({"event": "dropped"}), flush=True)
+        elif kind == "connected":
             connected += 1
             if connected == len(procs):
                 all_connected = time.perf_counter() - t0
-                if args.mode == "idle":
+                if args.mode == "idle" or args.go_file:
                     print(json.dumps({"event": "all_connected", "seconds": round(all_connected, 2)}), flush=True)
         else:
             results.append(value)
@@ -170,7 +188,8 @@ def main():
         "connect_seconds": round(max(r["connect_seconds"] for r in results), 3),
     }
     if args.mode == "storm":
-        out.update({"reconnected": sum(r["reconnected"] for r in results),
+        out.update({"loadgen_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 1),
+                    "reconnected": sum(r["reconnected"] for r in results),
                     "reconnect_errors": sum(r["reconnect_errors"] for r in results),
                     "reconnect_seconds": round(max(r["reconnect_seconds"] for r in results), 2)})
     if args.mode == "busy":

@@ -1,5 +1,6 @@
 """Odoo stand-in for benchmarks: every charger is known, every password and
-idTag accepted, every event ``ok``. Counts events it received."""
+idTag accepted, every event ``ok``. Counts events and credential checks it
+received (GET /stats). ``STUB_CREDENTIALS_DELAY`` (s) makes credential answers slow."""
 
 import asyncio
 import json
@@ -7,10 +8,14 @@ import os
 
 from aiohttp import web
 
-received = {"events": 0, "calls": 0}
+received = {"events": 0, "calls": 0, "credentials": 0}
+CREDENTIALS_DELAY = float(os.environ.get("STUB_CREDENTIALS_DELAY", "0"))  # play a slower Odoo
 
 
 async def credentials(request):
+    received["credentials"] += 1
+    if CREDENTIALS_DELAY:
+        await asyncio.sleep(CREDENTIALS_DELAY)
     return web.json_response({"known": True, "accepted": True, "heartbeat_interval": 300, "security_profile": 1})
 
 

@@ -2,7 +2,7 @@
 
     python bench/bridge/run_bench.py throughput [--chargers 100 1000] [--seconds 15]
     python bench/bridge/run_bench.py idle [--chargers 1000 5000 10000]
-    python bench/bridge/run_bench.py storm [--chargers 10000]
+    python bench/bridge/run_bench.py storm [--chargers 10000] [--restart] [--credentials-delay 0.02]
 
 throughput: (a) the bare ``ocpp`` library central system with no-op handlers
 and (b) ev_ocpp_bridge persisting every MeterValues to its SQLite outbox
@@ -53,8 +53,9 @@ def wait_port_ready(url, timeout=30):
     raise RuntimeError("not ready: %s" % url)
 
 
-def start_stub():
-    proc = subprocess.Popen([PY, os.path.join(HERE, "odoo_accept_stub.py")], env=dict(os.environ, STUB_PORT=str(STUB_PORT)),
+def start_stub(credentials_delay=0.0):
+    proc = subprocess.Popen([PY, os.path.join(HERE, "odoo_accept_stub.py")],
+                            env=dict(os.environ, STUB_PORT=str(STUB_PORT), STUB_CREDENTIALS_DELAY=str(credentials_delay)),
                             stdout=subprocess.PIPE, text=True)
     proc.stdout.readline()
     return proc
@@ -87,10 +88,12 @@ def stop(proc):
         proc.wait()
 
 
-def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=None, concurrency=1000):
+def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=None, concurrency=1000, go_file=None):
     cmd = [PY, os.path.join(HERE, "loadgen.py"), "--url", url, "--mode", mode, "--chargers", str(chargers),
            "--seconds", str(seconds), "--processes", str(processes), "--warmup", str(warmup),
            "--concurrency", str(concurrency)]
+    if go_file:
+        cmd += ["--go-file", go_file]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     result = None
     for line in proc.stdout:
@@ -98,6 +101,8 @@ def loadgen(url, mode, chargers, seconds, processes=2, warmup=3, on_connected=No
         if data.get("event") == "all_connected":
             if on_connected:
                 on_connected(data)
+        elif data.get("event") == "dropped":
+            pass
         else:
             result = data
     proc.wait()
@@ -165,18 +170,61 @@ def idle(args):
         stop(stub)
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process so far, from /proc."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def listen_overflows():
+    """The kernel's count of connections dropped because an accept queue was full."""
+    with open("/proc/net/netstat") as handle:
+        lines = handle.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            return dict(zip(names.split()[1:], map(int, values.split()[1:]))).get("ListenOverflows")
+    return None
+
+
+def stub_stats():
+    with urllib.request.urlopen("http://127.0.0.1:%d/stats" % STUB_PORT, timeout=5) as response:
+        return json.loads(response.read())
+
+
 def storm(args):
-    stub = start_stub()
+    """First connects ramp (200 in flight per process), then every charger drops
+    and reconnects at once: after a network blip (same bridge), or with
+    --restart after a bridge restart (a new process on the same SQLite store)."""
+    stub = start_stub(args.credentials_delay)
     try:
-        with tempfile.TemporaryDirectory() as workdir:
-            for chargers in args.chargers:
-                proc, url = start_bridge(workdir)
+        for chargers in args.chargers:
+            with tempfile.TemporaryDirectory() as workdir:
+                go_file = os.path.join(workdir, "go")
+                bridge = {}
+                bridge["proc"], url = start_bridge(workdir)
+                overflows_before = listen_overflows()
+                measure = {}
+
+                def restart(_data, bridge=bridge, measure=measure, go_file=go_file, workdir=workdir):
+                    measure["checks_first"] = stub_stats()["credentials"]
+                    stop(bridge["proc"])
+                    bridge["proc"], _url = start_bridge(workdir)
+                    measure["cpu_start"] = cpu_seconds(bridge["proc"].pid)
+                    open(go_file, "w").close()
                 try:
-                    # first connects ramp (200 in flight per process), then all drop and reconnect at once
-                    result = loadgen(url, "storm", chargers, 0, args.processes, concurrency=200)
+                    result = loadgen(url, "storm", chargers, 0, args.processes, concurrency=200,
+                                     on_connected=restart if args.restart else None,
+                                     go_file=go_file if args.restart else None)
+                    result["bridge_cpu_seconds"] = round(cpu_seconds(bridge["proc"].pid) - measure.get("cpu_start", 0), 1)
                 finally:
-                    stop(proc)
+                    stop(bridge["proc"])
                 result["server"] = "bridge"
+                result["after"] = "restart" if args.restart else "network blip"
+                result["listen_overflows"] = listen_overflows() - overflows_before
+                result["odoo_credential_checks_total"] = stub_stats()["credentials"]
+                if "checks_first" in measure:
+                    result["odoo_credential_checks_reconnect"] = result["odoo_credential_checks_total"] - measure["checks_first"]
                 print(json.dumps(result), flush=True)
     finally:
         stop(stub)
@@ -199,6 +247,8 @@ def main():
     p = sub.add_parser("storm")
     p.add_argument("--chargers", type=int, nargs="+", default=[10000])
     p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--restart", action="store_true", help="the storm follows a bridge restart on the same store")
+    p.add_argument("--credentials-delay", type=float, default=0.0, help="seconds the Odoo stub takes per credential check")
     args = parser.parse_args()
     raise_nofile()
     {"throughput": throughput, "idle": idle, "storm": storm}[args.what](args)
