@@ -131,3 +131,9 @@ class TestEvWalletPortal(HttpCase, EvWalletCommon):
         response = self._post('/my/wallet/promptpay', {'amount': '300'})
         self.assertIn('Paying by QR code is not available', response.text)
         self.assertFalse(self.env['ev.wallet.topup.request'].search([('partner_id', '=', self.driver.id)]))
+
+    def test_topup_tour(self):
+        """Headless Chromium: /my/wallet, an amount, Top up online, Odoo's payment page."""
+        self.start_tour('/my/wallet', 'ev_billing_wallet_topup_tour', login='w_portal')
+        # Only the payment page was shown: nothing is credited until a provider confirms.
+        self.assertEqual(self.driver.ev_wallet_balance, 1073.5)
