@@ -23,6 +23,7 @@ RFID cards and drivers, four admin levels and a Trash from which nothing can be 
         'data/ir_cron_data.xml',
         'wizard/ev_charger_password_wizard_views.xml',
         'wizard/ev_remote_start_wizard_views.xml',
+        'wizard/ev_bridge_setup_wizard_views.xml',
         'views/ev_trash_views.xml',
         'views/ev_station_views.xml',
         'views/ev_charger_views.xml',

@@ -247,8 +247,15 @@ class EvSession(models.Model):
         """Unplugged: price the session, then bill it. Runs once per session."""
         for session in self.filtered(lambda s: s.state == 'finishing'):
             session.write({'state': 'done', **session._ev_price()})  # tariff hook (may send to review)
-            if session.state == 'done':
-                session._ev_bill()  # wallet hook
+            if session.state != 'done':
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    session._ev_bill()  # wallet hook
+            except UserError as error:
+                # The charger's event is applied all the same: the session waits for a Manager
+                # (e.g. no chart of accounts yet) instead of the event being refused and lost.
+                session._ev_hold_for_review(_("Billing failed: %s", error.args[0]))
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""

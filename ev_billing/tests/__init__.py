@@ -13,3 +13,4 @@ from . import test_ev_wallet_report
 from . import test_ev_wallet_topup_request
 from . import test_ev_wallet_portal
 from . import test_ev_wallet_promptpay
+from . import test_ev_ocpp_events
