@@ -98,3 +98,45 @@ async def test_limit_survives_bridge_restart(harness, odoo):
     cp = await harness.charger("CP-1")
     await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=energy(495)))
     await wait_for(lambda: remote_stops(cp) == [tx])
+
+
+async def test_odoo_start_answer_only_ever_lowers_the_limit(harness, odoo):
+    odoo.add_tag("TAG-WALLET", max_energy_wh=2000)
+    odoo.session_max_energy["TAG-WALLET"] = 300       # smaller than the authorize answer: wins
+    odoo.session_max_energy["TAG-OK"] = 5000          # larger than the RemoteStart limit: ignored
+    cp = await harness.charger("CP-1")
+    tx_wallet = await _start(cp, "TAG-WALLET", meter_start=0)
+    await wait_for(lambda: harness.bridge.service.transactions[tx_wallet].max_energy_wh == 300)
+    await harness.command("CP-1", "remote_start_transaction",
+                          {"connector_id": 2, "id_tag": "TAG-OK", "max_energy_wh": 500})
+    answer = await cp.call(call.StartTransaction(connector_id=2, id_tag="TAG-OK", meter_start=0, timestamp=utc_now()))
+    tx_remote = answer.transaction_id
+    await wait_for(lambda: any(e["payload"]["transaction_id"] == tx_remote for e in odoo.of_kind("start_transaction")))
+    # every answer Odoo gave has been handled (the result hook runs right after the count)
+    await wait_for(lambda: harness.bridge.delivery.delivered == len(odoo.deliveries))
+    assert harness.bridge.service.transactions[tx_remote].max_energy_wh == 500
+
+
+async def test_odoo_start_answer_below_energy_already_delivered_stops_at_once(harness, odoo):
+    odoo.events_down = True  # the start event waits in the outbox while the car charges
+    cp = await harness.charger("CP-1")
+    tx = await _start(cp, meter_start=0)
+    await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=energy(400)))
+    assert remote_stops(cp) == []  # no limit known yet
+    odoo.session_max_energy["TAG-OK"] = 300
+    odoo.events_down = False
+    await wait_for(lambda: remote_stops(cp) == [tx])  # stopped on Odoo's answer, no new sample needed
+
+
+async def test_odoo_start_answer_limit_survives_bridge_restart(harness, odoo):
+    odoo.session_max_energy["TAG-OK"] = 300
+    cp = await harness.charger("CP-1")
+    tx = await _start(cp, meter_start=0)
+    await wait_for(lambda: harness.bridge.service.transactions[tx].max_energy_wh == 300)
+    await wait_for(lambda: not harness.bridge.service._tasks)  # written to the store
+    await harness.close()
+    await harness.start()
+    assert harness.bridge.service.transactions[tx].max_energy_wh == 300
+    cp = await harness.charger("CP-1")
+    await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=energy(290)))
+    await wait_for(lambda: remote_stops(cp) == [tx])
