@@ -107,6 +107,14 @@ class CredentialCache:
     def heartbeat_interval(self, identity, default):
         return self._heartbeat.get(identity) or default
 
+    async def close(self):
+        """Cancel re-checks still waiting (bridge shutdown)."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     # -- inside ------------------------------------------------------------
 
     def _ask_once(self, key, identity, password):

@@ -131,6 +131,7 @@ class Bridge:
         if self._flusher is not None:
             self._flusher.cancel()
         await self.service.close()
+        await self.credentials.close()
         await self.outbox.flush_samples()
         try:
             await asyncio.wait_for(self.delivery.deliver_once(), timeout=3)

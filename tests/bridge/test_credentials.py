@@ -134,3 +134,23 @@ async def test_cached_charger_is_not_held_up_by_queued_checks(restartable, odoo)
     assert not waiting.done()
     odoo.credentials_gate.set()
     assert await waiting == 101
+
+
+async def test_answer_older_than_max_stale_is_not_used_even_with_odoo_away(restartable, odoo):
+    await restartable.start(credentials_cache_seconds=0, credentials_max_stale_seconds=0)
+    assert await _status(restartable, "CP-1", "secret") == 101
+    odoo.down = True
+    assert await _status(restartable, "CP-1", "secret") == 503
+
+
+async def test_shutdown_with_a_recheck_still_at_odoo(restartable, odoo):
+    await restartable.start(credentials_cache_seconds=0, credentials_stale_wait=0)
+    assert await _status(restartable, "CP-1", "secret") == 101
+    odoo.credentials_gate = asyncio.Event()
+    assert await _status(restartable, "CP-1", "secret") == 101  # let in on the cached answer
+    await wait_for(lambda: odoo.credentials_in_flight == 1)
+    await restartable.close()  # the pending re-check is cancelled, the store closes cleanly
+    odoo.credentials_gate.set()
+    odoo.down = True
+    await restartable.start()
+    assert await _status(restartable, "CP-1", "secret") == 101  # the answer is still in the store
