@@ -2,7 +2,7 @@
 
     python bench/bridge/run_bench.py throughput [--chargers 100 1000] [--seconds 15]
     python bench/bridge/run_bench.py idle [--chargers 1000 5000 10000]
-    python bench/bridge/run_bench.py storm [--chargers 10000] [--restart] [--credentials-delay 0.02]
+    python bench/bridge/run_bench.py storm [--chargers 10000] [--restart] [--cache-seconds 0] [--credentials-delay 0.02]
 
 throughput: (a) the bare ``ocpp`` library central system with no-op handlers
 and (b) ev_ocpp_bridge persisting every MeterValues to its SQLite outbox
@@ -68,12 +68,12 @@ def start_bare():
     return proc, "ws://127.0.0.1:%d/ocpp" % BARE_PORT
 
 
-def start_bridge(workdir, synchronous="FULL"):
+def start_bridge(workdir, synchronous="FULL", **extra_env):
     env = dict(os.environ, ODOO_URL="http://127.0.0.1:%d" % STUB_PORT, ODOO_DB="bench", ODOO_API_KEY="k",
                OCPP_HOST="127.0.0.1", OCPP_PORT=str(BRIDGE_PORT), COMMAND_HOST="127.0.0.1",
                COMMAND_PORT=str(COMMAND_PORT), COMMAND_TOKEN="t", OUTBOX_PATH=os.path.join(workdir, "bench.sqlite"),
                OUTBOX_SYNCHRONOUS=synchronous, LOG_LEVEL="WARNING", OCPP_PING_INTERVAL="0",
-               METER_FLUSH_SECONDS="5")
+               METER_FLUSH_SECONDS="5", **extra_env)
     proc = subprocess.Popen([PY, "-m", "ev_ocpp_bridge"], env=env)
     wait_port_ready("http://127.0.0.1:%d/health" % COMMAND_PORT)
     return proc, "ws://127.0.0.1:%d/ocpp" % BRIDGE_PORT
@@ -202,14 +202,16 @@ def storm(args):
             with tempfile.TemporaryDirectory() as workdir:
                 go_file = os.path.join(workdir, "go")
                 bridge = {}
-                bridge["proc"], url = start_bridge(workdir)
+                bridge_env = {"CREDENTIALS_CACHE_SECONDS": str(args.cache_seconds)} if args.cache_seconds is not None else {}
+                bridge["proc"], url = start_bridge(workdir, **bridge_env)
                 overflows_before = listen_overflows()
                 measure = {}
 
-                def restart(_data, bridge=bridge, measure=measure, go_file=go_file, workdir=workdir):
+                def restart(_data, bridge=bridge, measure=measure, go_file=go_file, workdir=workdir,
+                            bridge_env=bridge_env):
                     measure["checks_first"] = stub_stats()["credentials"]
                     stop(bridge["proc"])
-                    bridge["proc"], _url = start_bridge(workdir)
+                    bridge["proc"], _url = start_bridge(workdir, **bridge_env)
                     measure["cpu_start"] = cpu_seconds(bridge["proc"].pid)
                     open(go_file, "w").close()
                 try:
@@ -248,6 +250,8 @@ def main():
     p.add_argument("--chargers", type=int, nargs="+", default=[10000])
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--restart", action="store_true", help="the storm follows a bridge restart on the same store")
+    p.add_argument("--cache-seconds", type=float, help="CREDENTIALS_CACHE_SECONDS of the bridge (0: every"
+                   " reconnect re-checks, as after a long uptime)")
     p.add_argument("--credentials-delay", type=float, default=0.0, help="seconds the Odoo stub takes per credential check")
     args = parser.parse_args()
     raise_nofile()
