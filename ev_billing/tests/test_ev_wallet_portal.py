@@ -81,7 +81,8 @@ class TestEvWalletPortal(HttpCase, EvWalletCommon):
         self.assertTrue(full, response.text[:500])
         self.assertIn(f'Full tax invoice {full.name} issued', response.text)
         self.assertEqual(self.session_b.full_tax_invoice_id, full)
-        self.assertEqual((full.partner_id.name, full.partner_id.vat, full.partner_id.ev_tax_branch, full.partner_id.street),
+        buyer = full.partner_id
+        self.assertEqual((buyer.name, buyer.vat, buyer.ev_tax_branch, buyer.street),
                          ('Somchai Trading Co., Ltd.', '0105560009999', '00001', '9 Silom Rd'))
         self.assertEqual(full.amount_total, 160.5)
         self.assertEqual(self.driver.ev_wallet_balance, balance, "no money moves again")

@@ -1,4 +1,5 @@
 from unittest import SkipTest
+from unittest.mock import patch
 
 from odoo import http
 from odoo.modules.registry import Registry
@@ -43,23 +44,33 @@ class TestEvWalletPromptPay(HttpCase, EvWalletCommon):
     def test_driver_pays_by_promptpay_qr_and_operator_confirms(self):
         self.authenticate('w_portal', 'w_portal')
         self.assertIn('Pay by PromptPay QR', self.url_open('/my/wallet').text)
-        response = self.url_open('/my/wallet/promptpay', data={
-            'csrf_token': http.Request.csrf_token(self), 'amount': '300'})
+        # Record (without changing) what Odoo's QR generation is asked to encode.
+        Bank = type(self.env['res.partner.bank'])
+        generate = Bank._get_qr_code_generation_params
+        encoded = []
+
+        def record(bank, *args):
+            params = generate(bank, *args)
+            encoded.append(params['value'])
+            return params
+
+        with patch.object(Bank, '_get_qr_code_generation_params', autospec=True, side_effect=record):
+            response = self.url_open('/my/wallet/promptpay', data={
+                'csrf_token': http.Request.csrf_token(self), 'amount': '300'})
         self.assertEqual(response.status_code, 200)
         request = self.env['ev.wallet.topup.request'].search([('partner_id', '=', self.driver.id)])
         self.assertEqual(len(request), 1)
         self.assertEqual((request.state, request.method, request.amount, request.bank_account_id, request.journal_id),
                          ('pending', 'promptpay', 300.0, self.promptpay, self.bank_journal))
         self.assertTrue(response.url.endswith(f'/my/wallet/topup/{request.id}'), response.url)
-        # The QR is Odoo's own EMV PromptPay payload for this account, amount and reference.
-        payload = self.promptpay._get_qr_vals('emv_qr', 300.0, self.company.currency_id, self.driver,
-                                               request.name, request.name)
-        self.assertIn('0016A000000677010111' + '01130066810704060', payload)
-        self.assertIn('5303764' + '5403300' + '5802TH', payload)
-        qr = self.promptpay.build_qr_code_base64(300.0, request.name, request.name, self.company.currency_id,
-                                                 self.driver, 'emv_qr')
-        self.assertTrue(qr.startswith('data:image/png;base64,'))
-        self.assertIn(f'src="{qr}"', response.text)
+        # The QR is Odoo's own EMV PromptPay payload for this account and amount.
+        self.assertEqual(len(encoded), 1)
+        payload = encoded[0]
+        self.assertEqual(payload, self.promptpay._get_qr_vals(
+            'emv_qr', 300.0, self.company.currency_id, self.driver, request.name, request.name))
+        self.assertIn('0016A000000677010111' + '01130066810704060', payload, "PromptPay proxy: the mobile number")
+        self.assertIn('5303764' + '5403300' + '5802TH', payload, "THB, 300, Thailand")
+        self.assertRegex(response.text, r'<img[^>]*o_ev_promptpay_qr[^>]*src="data:image/png;base64,')
         self.assertIn(request.name, response.text)
         self.assertEqual(self.driver.ev_wallet_balance, 0.0, "credited only once the transfer is seen")
 
