@@ -48,6 +48,7 @@ RFID cards and drivers, four admin levels and a Trash from which nothing can be 
     'demo': [
         'demo/ev_billing_demo.xml',
         'demo/ev_tariff_demo.xml',
+        'demo/ev_wallet_demo.xml',
     ],
     'assets': {
         'web.assets_tests': [
