@@ -6,8 +6,8 @@ import asyncio
 import pytest_asyncio
 import websockets
 from conftest import BridgeHarness
-from odoo_stub import wait_for
 from ocpp.v16 import call
+from odoo_stub import wait_for
 
 from ev_ocpp_bridge.simulator import connect
 
