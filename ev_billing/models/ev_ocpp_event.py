@@ -20,6 +20,7 @@ EVENT_KINDS = [
     ('diagnostics_status', 'DiagnosticsStatusNotification'),
     ('firmware_status', 'FirmwareStatusNotification'),
 ]
+KIND_NAMES = dict(EVENT_KINDS)
 
 
 class ConcurrentDelivery(Exception):
@@ -54,6 +55,8 @@ class EvOcppEvent(models.Model):
 
     @api.constrains('key')
     def _check_key_unique(self):
+        if self.env.context.get('ev_ocpp_key_checked'):
+            return  # _ingest looked the key up already; the unique index stops concurrent inserts
         for event in self:
             if self.search_count([('key', '=', event.key), ('id', '!=', event.id)]):
                 raise ValidationError(_("OCPP event %s was already applied.", event.key))
@@ -69,22 +72,33 @@ class EvOcppEvent(models.Model):
         The list stops short when an event is being applied by a concurrent request: what came
         before it is applied (and committed), the caller answers 409 and the bridge retries.
         """
-        chargers = {}
+        # The batch's chargers in one query (identity is unique), with their connectors prefetched.
+        Charger = self.env['ev.charger'].with_context(active_test=False)
+        identities = {event['identity'] for event in events
+                      if isinstance(event, dict) and isinstance(event.get('identity'), str)}
+        found = Charger.search([('identity', 'in', list(identities))]) if identities else Charger
+        chargers = dict.fromkeys(identities, Charger.browse())
+        chargers.update((charger.identity, charger) for charger in found)
+        # One query for the keys already applied, instead of one per event; the batch's own events
+        # are added as they are applied, so a key repeated within the batch is a duplicate too.
+        keys = [event['key'] for event in events if isinstance(event, dict) and isinstance(event.get('key'), str)]
+        applied = {event.key: event for event in self.search([('key', 'in', keys)])} if keys else {}
         results = []
         for event in events:
             try:
-                results.append(self._ingest_one(event, chargers))
+                results.append(self._ingest_one(event, chargers, applied))
             except ConcurrentDelivery:
                 break
         return results
 
-    def _ingest_one(self, event, chargers):
+    def _ingest_one(self, event, chargers, applied=None):
         key = event.get('key')
-        if not key or event.get('kind') not in dict(EVENT_KINDS):
+        if not key or event.get('kind') not in KIND_NAMES:
             return {'key': key, 'status': 'error', 'error': 'event needs a key and a known kind'}
-        done = self.search([('key', '=', key)], limit=1)
-        if done:
-            return done._as_result(duplicate=True)
+        if applied is None:
+            applied = {key: self.search([('key', '=', key)], limit=1)}
+        if applied.get(key):
+            return applied[key]._as_result(duplicate=True)
         identity = event.get('identity')
         if identity not in chargers:
             chargers[identity] = self.env['ev.charger'].with_context(active_test=False).search(
@@ -99,7 +113,7 @@ class EvOcppEvent(models.Model):
                 if not charger:
                     raise UserError(_("Unknown charger %s.", identity))
                 data = getattr(self, '_apply_' + event['kind'])(charger, payload, occurred_at) or {}
-                record = self.create(dict(vals, state='done', result=data))
+                record = self.with_context(ev_ocpp_key_checked=True).create(dict(vals, state='done', result=data))
         except IntegrityError:
             # The same key is being applied by a concurrent request, not yet visible to us:
             # stop here; the bridge retries the rest of the batch and then gets that result.
@@ -108,7 +122,9 @@ class EvOcppEvent(models.Model):
             message = e.args[0] if e.args else repr(e)
             _logger.warning("OCPP event %s (%s from %s) rejected: %s", key, event['kind'], identity, message)
             with self.env.cr.savepoint():
-                record = self.create(dict(vals, state='error', error=str(message)[:500]))
+                record = self.with_context(ev_ocpp_key_checked=True).create(
+                    dict(vals, state='error', error=str(message)[:500]))
+        applied[key] = record
         return record._as_result(duplicate=False)
 
     def _as_result(self, duplicate):
