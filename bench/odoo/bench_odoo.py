@@ -34,14 +34,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from ev_ocpp_bridge.outbox import make_event  # noqa: E402  (the bridge's own key derivation)
+from ev_ocpp_bridge.outbox import make_event  # the bridge's own key derivation
 
-START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)  # a Monday, 08:00 Bangkok
+START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 Bangkok
 
 
 def iso(when):
@@ -89,24 +89,25 @@ class Odoo:
                         '--if-exists', self.db], env=self.pgenv, check=True)
         done = subprocess.run(self._cmd('-i', 'ev_billing', '--without-demo=all', '--stop-after-init',
                                         '--no-http', '--log-level=warn'),
-                              capture_output=True, text=True, timeout=900)
+                              capture_output=True, text=True, timeout=900, check=False)
         if done.returncode:
             raise RuntimeError(f'installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
 
     def shell(self, code):
         done = subprocess.run(self._cmd('--no-http', '--log-level=warn', command=['shell']),
-                              input=code + '\nenv.cr.commit()\n', capture_output=True, text=True, timeout=600)
+                              input=code + '\nenv.cr.commit()\n', capture_output=True, text=True, timeout=600,
+                              check=False)
         if done.returncode:
             raise RuntimeError(f'odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
         return done.stdout
 
     def start(self):
-        log = open(self.log_path, 'a')
+        self.log = open(self.log_path, 'a')  # noqa: SIM115  (the server's, closed in stop())
         self.process = subprocess.Popen(
             self._cmd(f'--http-port={self.port}', '--http-interface=127.0.0.1', f'--db-filter=^{self.db}$',
                       f'--workers={self.args.workers}', '--max-cron-threads=0', '--log-level=info',
                       '--limit-time-real=600', '--limit-time-cpu=600'),
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -125,10 +126,11 @@ class Odoo:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            self.log.close()
 
     def drop(self):
         subprocess.run(['dropdb', '-h', self.args.db_host, '-p', str(self.args.db_port), '-U', self.args.db_user,
-                        '--if-exists', self.db], env=self.pgenv, capture_output=True)
+                        '--if-exists', self.db], env=self.pgenv, capture_output=True, check=False)
 
     def sql(self, query):
         done = subprocess.run(['psql', '-h', self.args.db_host, '-p', str(self.args.db_port), '-U', self.args.db_user,
@@ -412,7 +414,7 @@ def main():
     args = parser.parse_args()
 
     odoo = Odoo(args)
-    print(f'# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, '
+    print(f'# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, '
           f'load {os.getloadavg()}, db {odoo.db}, --workers={args.workers}', flush=True)
     t0 = time.perf_counter()
     odoo.install()
