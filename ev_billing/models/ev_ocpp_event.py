@@ -228,10 +228,11 @@ class EvOcppEvent(models.Model):
         charger.firmware_status = payload.get('status')
 
     def _ocpp_session(self, charger, transaction_id):
-        # The newest: an id handed out again by a bridge that lost its store means the latest session.
-        return self.env['ev.session'].search(
+        # An id handed out again by a bridge that lost its store: the open session, else the newest.
+        sessions = self.env['ev.session'].search(
             [('charger_id', '=', charger.id), ('transaction_id', '=', int(transaction_id))],
-            order='start_time desc, id desc', limit=1)
+            order='start_time desc, id desc')
+        return sessions.filtered(lambda session: not session.stop_time)[:1] or sessions[:1]
 
     @api.autovacuum
     def _gc_old_events(self):

@@ -1,6 +1,7 @@
 """A simulated charger's session reaches real Odoo exactly once, through every fault."""
 import asyncio
 import contextlib
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 from ocpp.v16 import call
@@ -181,3 +182,45 @@ async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
         async with http.post(f'{bridge.command_url}/chargers/E2E-CP-3/commands/reset', json={'type': 'Soft'}) as r:
             assert r.status == 401
     assert COMMAND_TOKEN
+
+
+async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(odoo, station, bridge):
+    async with charger(bridge, 'E2E-CP-3') as cp:
+        await cp.call(call.BootNotification(charge_point_vendor='E2E Vendor', charge_point_model='Sim-22'))
+        await cp.call(call.StatusNotification(connector_id=1, error_code='NoError', status='Preparing',
+                                              timestamp=utc_now()))
+        [connector] = odoo.search_read('ev.connector', [('charger_id.identity', '=', 'E2E-CP-3'),
+                                                        ('connector_number', '=', 1)], ['id'])
+        wizard_id = odoo.call('ev.remote.start.wizard', 'create', {
+            'connector_id': connector['id'], 'partner_id': station['driver_id'], 'requested_kwh': 1.0})
+        action = await asyncio.to_thread(odoo.call, 'ev.remote.start.wizard', 'action_start', [wizard_id])
+        [remote_start] = [kwargs for action_name, kwargs in cp.received if action_name == 'RemoteStartTransaction']
+        id_tag = remote_start['id_tag']
+        ten_minutes_ago = (datetime.now(timezone.utc) - timedelta(minutes=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        started = await cp.call(call.StartTransaction(connector_id=1, id_tag=id_tag, meter_start=70000,
+                                                      timestamp=ten_minutes_ago))
+        tx = started.transaction_id
+        assert started.id_tag_info['status'] == 'Accepted'
+        # Odoo's answer to the start arms the bridge with 1,000 Wh; 990 Wh is within the lag margin.
+        await async_wait_until(lambda: odoo.search_read('ev.session', [('id', '=', action['res_id'])],
+                                                        ['state'])[0]['state'] == 'charging',
+                               what='the pending session to start')
+        for meter in (70400, 70990):
+            await cp.call(call.MeterValues(connector_id=1, transaction_id=tx,
+                                           meter_value=energy_sample(meter, 11000)))
+        for _ in range(120):
+            if any(name == 'RemoteStopTransaction' for name, _kw in cp.received):
+                break
+            await asyncio.sleep(0.25)
+        assert ('RemoteStopTransaction', {'transaction_id': tx}) in [
+            (name, {k: v for k, v in kw.items() if k == 'transaction_id'}) for name, kw in cp.received]
+        # the charger stops a little past the bought energy: billing never counts more than bought
+        await stop_and_unplug(cp, tx, meter_stop=71030)
+    [session] = await async_wait_until(
+        lambda: [s for s in odoo.search_read('ev.session', [('id', '=', action['res_id'])],
+                                             ['state', 'transaction_id', 'billed_kwh', 'energy_kwh', 'partner_id'])
+                 if s['state'] == 'done'],
+        what='the bought session to be billed')
+    assert session['transaction_id'] == tx and session['partner_id'][0] == station['driver_id']
+    assert abs(session['energy_kwh'] - 1.03) < 1e-9
+    assert abs(session['billed_kwh'] - 1.0) < 1e-9
