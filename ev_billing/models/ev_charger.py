@@ -138,7 +138,8 @@ class EvCharger(models.Model):
     def _bridge_command(self, action, payload=None):
         """Send an OCPP command to the charger through ev_ocpp_bridge; returns the charger's answer."""
         self.ensure_one()
-        if not self.env.user.has_group('ev_billing.group_ev_operator'):
+        # sudo: a caller that checked the user itself (a driver starting or stopping their own charge)
+        if not self.env.su and not self.env.user.has_group('ev_billing.group_ev_operator'):
             raise UserError(_("Only EV Operators can send commands to chargers."))
         params = self.env['ir.config_parameter'].sudo()
         url = (params.get_param('ev_billing.bridge_url') or '').rstrip('/')

@@ -1,4 +1,5 @@
 import logging
+import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -292,6 +293,56 @@ class EvSession(models.Model):
     def _ev_bill(self):
         """Wallet hook: invoice the closed session and settle it from the driver's wallet."""
         return self.env['ev.wallet.transaction']._ev_bill_sessions(self)
+
+    @api.model
+    def _ev_remote_start(self, connector, partner, requested_kwh=0.0):
+        """Start a charge from Odoo (backend wizard or the connector's QR page): the one code path.
+
+        Opens a ``pending`` session for ``partner`` with a one-time request id that the charger
+        presents as its idTag, freezes the tariff, and sends RemoteStartTransaction through the
+        bridge (which stops the charger once the bought ``requested_kwh`` are delivered; 0 = no
+        limit). Callers decide who may start; this checks the driver's wallet. When the charger
+        cannot be reached or refuses, the session is cancelled and ``UserError`` is raised.
+        """
+        connector.ensure_one()
+        partner.ensure_one()
+        requested_kwh = requested_kwh or 0.0
+        if requested_kwh < 0:
+            raise UserError(_("The energy to buy cannot be negative."))
+        charger = connector.charger_id
+        ok, reason, _max_energy = partner._ev_start_check(charger)
+        if not ok:
+            raise UserError(_("%(driver)s cannot start: %(reason)s", driver=partner.display_name, reason=reason))
+        request_id = 'EV' + secrets.token_hex(9).upper()  # an OCPP idTag has at most 20 characters
+        session = self.sudo().create({
+            'state': 'pending',
+            'remote_request_id': request_id,
+            'charger_id': charger.id,
+            'connector_id': connector.id,
+            'station_id': charger.station_id.id,
+            'company_id': charger.company_id.id,
+            'partner_id': partner.id,
+            'requested_kwh': requested_kwh,
+        })
+        session._ev_freeze_tariff()
+        session.max_energy_wh = session._ev_max_energy_wh()
+        try:
+            answer = session.charger_id._bridge_command('remote_start_transaction', {
+                'connector_id': connector.connector_number,
+                'id_tag': request_id,
+                'remote_request_id': request_id,
+                'max_energy_wh': session.max_energy_wh or None,
+            })
+        except UserError as error:
+            session.state = 'cancelled'
+            session.message_post(body=_("Not started: %s", error.args[0]))
+            raise
+        if answer.get('status') != 'Accepted':
+            session.state = 'cancelled'
+            raise UserError(_("The charger refused to start: %s", answer.get('status')))
+        session.message_post(body=_("Started from Odoo by %(user)s for %(kwh)s kWh.",
+                                    user=self.env.user.name, kwh=requested_kwh or '∞'))
+        return session
 
     # ------------------------------------------------------------------
     # Actions

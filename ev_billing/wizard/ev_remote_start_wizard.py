@@ -1,5 +1,3 @@
-import secrets
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -36,36 +34,7 @@ class EvRemoteStartWizard(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group('ev_billing.group_ev_operator'):
             raise UserError(_("Only EV Operators can start a charge remotely."))
-        if self.requested_kwh < 0:
-            raise UserError(_("The energy to buy cannot be negative."))
-        charger = self.connector_id.charger_id
-        ok, reason, _max_energy = self.partner_id._ev_start_check(charger)
-        if not ok:
-            raise UserError(_("%(driver)s cannot start: %(reason)s", driver=self.partner_id.display_name, reason=reason))
-        request_id = 'EV' + secrets.token_hex(9).upper()  # an OCPP idTag has at most 20 characters
-        session = self.env['ev.session'].sudo().create({
-            'state': 'pending',
-            'remote_request_id': request_id,
-            'charger_id': charger.id,
-            'connector_id': self.connector_id.id,
-            'station_id': charger.station_id.id,
-            'company_id': charger.company_id.id,
-            'partner_id': self.partner_id.id,
-            'requested_kwh': self.requested_kwh,
-        })
-        session._ev_freeze_tariff()
-        session.max_energy_wh = session._ev_max_energy_wh()
-        answer = charger._bridge_command('remote_start_transaction', {
-            'connector_id': self.connector_id.connector_number,
-            'id_tag': request_id,
-            'remote_request_id': request_id,
-            'max_energy_wh': session.max_energy_wh or None,
-        })
-        if answer.get('status') != 'Accepted':
-            session.state = 'cancelled'
-            raise UserError(_("The charger refused to start: %s", answer.get('status')))
-        session.message_post(body=_("Started from Odoo by %(user)s for %(kwh)s kWh.",
-                                    user=self.env.user.name, kwh=self.requested_kwh or '∞'))
+        session = self.env['ev.session']._ev_remote_start(self.connector_id, self.partner_id, self.requested_kwh)
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'ev.session',
