@@ -1,3 +1,4 @@
+import ast
 import json
 
 from odoo.tests import HttpCase, tagged
@@ -15,6 +16,8 @@ class EvOcppEventCommon(EvBillingCommon):
         if cls.chart_template:
             cls.env['account.chart.template'].try_loading(cls.chart_template, company=cls.company, install_demo=False)
         cls.station.tariff_id = cls.env.ref('ev_billing.ev_tariff_tesla_idle_fee').copy({'company_id': cls.company.id})
+        cls.station.utility_rate_id = cls.env.ref('ev_billing.ev_utility_rate_tou_seed').copy(
+            {'company_id': cls.company.id})
         cls.Event = cls.env['ev.ocpp.event']
         if cls.chart_template:
             cls.env['ev.wallet.transaction'].with_user(cls.user_operator)._ev_topup(cls.driver_1, 500)
@@ -78,6 +81,14 @@ class TestEvOcppEvents(EvOcppEventCommon):
         self.assertEqual(session.invoice_id.state, 'posted')
         self.assertEqual(session.invoice_id.amount_total, session.amount_total)
         self.assertAlmostEqual(self.driver_1.ev_wallet_balance, 500 - session.amount_total)
+        # Monitoring › Revenue and Cost adds it up per station
+        action = self.env['ir.actions.act_window']._for_xml_id('ev_billing.ev_session_revenue_action')
+        [row] = self.env['ev.session']._read_group(
+            ast.literal_eval(action['domain']), ['station_id'], ['amount_untaxed:sum', 'energy_cost:sum', 'margin:sum'])
+        self.assertEqual(row[0], self.station)
+        self.assertAlmostEqual(row[1], session.amount_untaxed)
+        self.assertGreater(row[2], 0)
+        self.assertAlmostEqual(row[3], row[1] - row[2], places=2)
 
     def test_replayed_event_returns_the_first_result(self):
         first = self.Event._ingest([self._start()])
