@@ -22,7 +22,9 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
-    parser.add_argument("--check-config", action="store_true", help="validate the environment and exit")
+    parser.add_argument(
+        "--check-config", action="store_true", help="validate the environment and exit"
+    )
     return parser.parse_args(argv)
 
 
@@ -44,15 +46,19 @@ def main(argv=None):
     except ValueError as error:
         print("configuration error: %s" % error, file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     logging.getLogger("websockets").setLevel(logging.WARNING)
     logging.getLogger("ocpp").setLevel(logging.WARNING)
     if args.check_config:
         print("configuration ok")
         return 0
     if not config.command_token:
-        _logger.warning("event=no_command_token the command API refuses every call until COMMAND_TOKEN is set")
+        _logger.warning(
+            "event=no_command_token the command API refuses every call until COMMAND_TOKEN is set"
+        )
     asyncio.run(run(config))
     return 0
 

@@ -42,8 +42,17 @@ class CredentialCache:
       added or fixed in Odoo is let in at its next attempt.
     """
 
-    def __init__(self, odoo, outbox, ttl, concurrency=16, stale_wait=1.0, queue_timeout=20.0,
-                 max_stale=30 * 86400.0, on_revoked=None):
+    def __init__(
+        self,
+        odoo,
+        outbox,
+        ttl,
+        concurrency=16,
+        stale_wait=1.0,
+        queue_timeout=20.0,
+        max_stale=30 * 86400.0,
+        on_revoked=None,
+    ):
         self.odoo = odoo
         self.outbox = outbox
         self.ttl = ttl
@@ -52,25 +61,38 @@ class CredentialCache:
         self.max_stale = max(max_stale, ttl)
         self.on_revoked = on_revoked
         self.concurrency = max(1, concurrency)
-        self._slots = None          # asyncio.Semaphore, made on the running loop
-        self._secret = None         # HMAC key of this store
-        self._entries = {}          # (identity, digest) -> (checked_at wall time, answer)
-        self._by_identity = {}      # identity -> set of digests with an entry
-        self._heartbeat = {}        # identity -> heartbeat interval Odoo gave
-        self._inflight = {}         # (identity, digest) -> task asking Odoo
-        self.stats = {"fresh": 0, "stale_served": 0, "odoo_calls": 0, "coalesced": 0, "revoked": 0}
+        self._slots = None  # asyncio.Semaphore, made on the running loop
+        self._secret = None  # HMAC key of this store
+        self._entries = {}  # (identity, digest) -> (checked_at wall time, answer)
+        self._by_identity = {}  # identity -> set of digests with an entry
+        self._heartbeat = {}  # identity -> heartbeat interval Odoo gave
+        self._inflight = {}  # (identity, digest) -> task asking Odoo
+        self.stats = {
+            "fresh": 0,
+            "stale_served": 0,
+            "odoo_calls": 0,
+            "coalesced": 0,
+            "revoked": 0,
+        }
 
     async def load(self):
         """Read the persisted answers (and this store's HMAC key)."""
         self._slots = asyncio.Semaphore(self.concurrency)
-        self._secret, rows = await self.outbox.load_credentials(time.time() - self.max_stale)
+        self._secret, rows = await self.outbox.load_credentials(
+            time.time() - self.max_stale
+        )
         for identity, digest, answer, checked_at in rows:
             self._put((identity, digest), checked_at, answer)
         _logger.info("event=credentials_loaded entries=%s", len(rows))
 
     def digest(self, identity, password):
-        text = "%s\x00%s" % (identity, "\x01" if password is None else "\x02" + password)
-        return hmac.new(self._secret or b"", text.encode("utf-8"), hashlib.sha256).hexdigest()
+        text = "%s\x00%s" % (
+            identity,
+            "\x01" if password is None else "\x02" + password,
+        )
+        return hmac.new(
+            self._secret or b"", text.encode("utf-8"), hashlib.sha256
+        ).hexdigest()
 
     async def check(self, identity, password):
         """Odoo's answer for this identity and password; raises ``OdooUnavailable``
@@ -94,8 +116,12 @@ class CredentialCache:
                 return await asyncio.wait_for(asyncio.shield(task), self.stale_wait)
             except (asyncio.TimeoutError, OdooUnavailable) as error:
                 self.stats["stale_served"] += 1
-                _logger.info("event=credentials_stale identity=%s age=%.0fs reason=%s",
-                             identity, now - entry[0], type(error).__name__)
+                _logger.info(
+                    "event=credentials_stale identity=%s age=%.0fs reason=%s",
+                    identity,
+                    now - entry[0],
+                    type(error).__name__,
+                )
                 return entry[1]
         return await asyncio.shield(task)
 
@@ -138,8 +164,10 @@ class CredentialCache:
         try:
             await asyncio.wait_for(self._slots.acquire(), self.queue_timeout)
         except asyncio.TimeoutError:
-            raise OdooUnavailable("%s credential checks queued longer than %ss"
-                                  % (len(self._inflight), self.queue_timeout)) from None
+            raise OdooUnavailable(
+                "%s credential checks queued longer than %ss"
+                % (len(self._inflight), self.queue_timeout)
+            ) from None
         try:
             self.stats["odoo_calls"] += 1
             answer = await self.odoo.charger_credentials(identity, password)
@@ -156,11 +184,15 @@ class CredentialCache:
         if _accepts(answer):
             now = time.time()
             self._put(key, now, answer)
-            self.outbox.cache_credential(identity, key[1], answer, now)  # durable, not awaited
+            self.outbox.cache_credential(
+                identity, key[1], answer, now
+            )  # durable, not awaited
             return
         if not answer.get("known"):
             digest = None
-            revoked = [(identity, other) for other in self._by_identity.get(identity, ())]
+            revoked = [
+                (identity, other) for other in self._by_identity.get(identity, ())
+            ]
             if revoked:
                 self.outbox.forget_credentials(identity)
         else:
@@ -172,7 +204,11 @@ class CredentialCache:
             self._drop(dropped)
         if revoked:
             self.stats["revoked"] += 1
-            _logger.warning("event=credentials_revoked identity=%s known=%s", identity, bool(answer.get("known")))
+            _logger.warning(
+                "event=credentials_revoked identity=%s known=%s",
+                identity,
+                bool(answer.get("known")),
+            )
             if self.on_revoked is not None:
                 self.on_revoked(identity, digest)
 
@@ -220,12 +256,23 @@ class IdTagAuthorizer:
                 info["status"] = "Invalid"
             max_energy_wh = answer.get("max_energy_wh")
         except OdooRejected as error:
-            _logger.warning("event=authorize_rejected identity=%s id_tag=%s error=%s", identity, id_tag, error)
+            _logger.warning(
+                "event=authorize_rejected identity=%s id_tag=%s error=%s",
+                identity,
+                id_tag,
+                error,
+            )
             return {"status": "Invalid"}, None, True
         except OdooUnavailable as error:
             info, max_energy_wh = self.offline(id_tag)
-            _logger.warning("event=authorize_offline identity=%s id_tag=%s policy=%s status=%s error=%s",
-                            identity, id_tag, self.policy, info["status"], error)
+            _logger.warning(
+                "event=authorize_offline identity=%s id_tag=%s policy=%s status=%s error=%s",
+                identity,
+                id_tag,
+                self.policy,
+                info["status"],
+                error,
+            )
             return info, max_energy_wh, False
         self._cache[id_tag] = (info, max_energy_wh, time.time())
         self.outbox.cache_id_tag(id_tag, info, max_energy_wh)  # durable, not awaited

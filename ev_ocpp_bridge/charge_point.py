@@ -51,7 +51,10 @@ def to_snake(data):
             result[name] = to_snake(value) if isinstance(value, (dict, list)) else value
         return result
     if isinstance(data, list):
-        return [to_snake(value) if isinstance(value, (dict, list)) else value for value in data]
+        return [
+            to_snake(value) if isinstance(value, (dict, list)) else value
+            for value in data
+        ]
     return data
 
 
@@ -72,7 +75,11 @@ def to_camel_payload(value):
                 result[_camel(field.name)] = to_camel_payload(item)
         return result
     if isinstance(value, dict):
-        return {_camel(key): to_camel_payload(item) for key, item in value.items() if item is not None}
+        return {
+            _camel(key): to_camel_payload(item)
+            for key, item in value.items()
+            if item is not None
+        }
     if isinstance(value, list):
         return [to_camel_payload(item) for item in value if item is not None]
     return value
@@ -88,11 +95,23 @@ def guess_unique_id(raw):
 
 def call_error_frame(unique_id, error):
     if isinstance(error, OCPPError):
-        code, description, details = validation.error_code_16(error.code), error.description, error.details
+        code, description, details = (
+            validation.error_code_16(error.code),
+            error.description,
+            error.details,
+        )
     else:
-        code, description, details = "InternalError", "An unexpected error occurred.", {}
+        code, description, details = (
+            "InternalError",
+            "An unexpected error occurred.",
+            {},
+        )
     try:
-        return json.dumps([4, unique_id, code, description, details or {}], separators=(",", ":"), default=str)
+        return json.dumps(
+            [4, unique_id, code, description, details or {}],
+            separators=(",", ":"),
+            default=str,
+        )
     except (TypeError, ValueError):
         return json.dumps([4, unique_id, code, description, {}], separators=(",", ":"))
 
@@ -101,7 +120,9 @@ class ChargePoint(LibraryChargePoint):
     """A connected charger; ``self.id`` is its identity (chargeBoxId)."""
 
     def __init__(self, identity, connection, service, response_timeout=30):
-        super().__init__(identity, connection, response_timeout=response_timeout, logger=_logger)
+        super().__init__(
+            identity, connection, response_timeout=response_timeout, logger=_logger
+        )
         self.service = service
         self.frames_in = 0
 
@@ -118,31 +139,61 @@ class ChargePoint(LibraryChargePoint):
         try:
             msg = json.loads(raw_msg)
         except (ValueError, TypeError):
-            _logger.warning("event=invalid_json identity=%s frame=%.200r", self.id, raw_msg)
-            await self._send(call_error_frame(guess_unique_id(raw_msg), FormationViolation(
-                details={"cause": "Message is not valid JSON"})))
+            _logger.warning(
+                "event=invalid_json identity=%s frame=%.200r", self.id, raw_msg
+            )
+            await self._send(
+                call_error_frame(
+                    guess_unique_id(raw_msg),
+                    FormationViolation(details={"cause": "Message is not valid JSON"}),
+                )
+            )
             return
         if type(msg) is not list or not msg:
-            await self._send(call_error_frame(guess_unique_id(raw_msg), FormationViolation(
-                details={"cause": "An OCPP message is a JSON array"})))
+            await self._send(
+                call_error_frame(
+                    guess_unique_id(raw_msg),
+                    FormationViolation(
+                        details={"cause": "An OCPP message is a JSON array"}
+                    ),
+                )
+            )
             return
         message_type = msg[0]
         unique_id = msg[1] if len(msg) > 1 and type(msg[1]) is str else "-1"
         if message_type == 2:
             if len(msg) != 4 or unique_id == "-1" or type(msg[2]) is not str:
-                await self._send(call_error_frame(unique_id, ProtocolError(
-                    details={"cause": "A CALL is [2, uniqueId, action, payload]"})))
+                await self._send(
+                    call_error_frame(
+                        unique_id,
+                        ProtocolError(
+                            details={
+                                "cause": "A CALL is [2, uniqueId, action, payload]"
+                            }
+                        ),
+                    )
+                )
                 return
             await self._handle_frame(unique_id, msg[2], msg[3])
         elif message_type == 3 and len(msg) == 3:
             self._response_queue.put_nowait(CallResult(unique_id, msg[2]))
         elif message_type == 4 and len(msg) >= 4:
-            self._response_queue.put_nowait(CallError(unique_id, msg[2], msg[3], msg[4] if len(msg) > 4 else {}))
+            self._response_queue.put_nowait(
+                CallError(unique_id, msg[2], msg[3], msg[4] if len(msg) > 4 else {})
+            )
         elif message_type in (3, 4):
-            _logger.warning("event=malformed_response identity=%s frame=%.200r", self.id, raw_msg)
+            _logger.warning(
+                "event=malformed_response identity=%s frame=%.200r", self.id, raw_msg
+            )
         else:
-            await self._send(call_error_frame(unique_id, ProtocolError(
-                details={"cause": "Unknown MessageTypeId %r" % (message_type,)})))
+            await self._send(
+                call_error_frame(
+                    unique_id,
+                    ProtocolError(
+                        details={"cause": "Unknown MessageTypeId %r" % (message_type,)}
+                    ),
+                )
+            )
 
     async def _handle_frame(self, unique_id, action, payload):
         try:
@@ -150,8 +201,15 @@ class ChargePoint(LibraryChargePoint):
             handler = handlers.get("_on_action") if handlers else None
             if handler is None:
                 if action in validation.ACTIONS_16:
-                    raise validation.NotSupportedAction(details={"cause": "%s is not supported by this central system" % action})
-                raise validation.NotImplementedAction(details={"cause": "Unknown action %s" % action})
+                    raise validation.NotSupportedAction(
+                        details={
+                            "cause": "%s is not supported by this central system"
+                            % action
+                        }
+                    )
+                raise validation.NotImplementedAction(
+                    details={"cause": "Unknown action %s" % action}
+                )
             validation.validate_request(action, payload)
             response = await handler(**to_snake(payload))
             response_payload = to_camel_payload(response)
@@ -159,32 +217,53 @@ class ChargePoint(LibraryChargePoint):
             frame = json.dumps([3, unique_id, response_payload], separators=(",", ":"))
         except OCPPError as error:
             if error.code != "NotImplemented":
-                _logger.info("event=call_error identity=%s action=%s code=%s details=%s",
-                             self.id, action, error.code, error.details)
+                _logger.info(
+                    "event=call_error identity=%s action=%s code=%s details=%s",
+                    self.id,
+                    action,
+                    error.code,
+                    error.details,
+                )
             frame = call_error_frame(unique_id, error)
         except Exception as error:  # noqa: BLE001 — a handler bug must not drop the charger
-            _logger.exception("event=handler_failed identity=%s action=%s", self.id, action)
+            _logger.exception(
+                "event=handler_failed identity=%s action=%s", self.id, action
+            )
             frame = call_error_frame(unique_id, error)
         await self._send(frame)
 
     async def _send(self, message):
         await self._connection.send(message)
 
-    async def call(self, payload, suppress=True, unique_id=None, skip_schema_validation=False):
+    async def call(
+        self, payload, suppress=True, unique_id=None, skip_schema_validation=False
+    ):
         """Send a CALL to the charger (commands); validated with the compiled schemas."""
         if not skip_schema_validation:
-            validation.validate_request(payload.__class__.__name__, to_camel_payload(payload))
-        return await super().call(payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=True)
+            validation.validate_request(
+                payload.__class__.__name__, to_camel_payload(payload)
+            )
+        return await super().call(
+            payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=True
+        )
 
     # -- Core profile handlers (thin) ----------------------------------------
 
     @on(Action.boot_notification)
-    async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
-        payload = {"charge_point_vendor": charge_point_vendor, "charge_point_model": charge_point_model}
+    async def on_boot_notification(
+        self, charge_point_vendor, charge_point_model, **kwargs
+    ):
+        payload = {
+            "charge_point_vendor": charge_point_vendor,
+            "charge_point_model": charge_point_model,
+        }
         payload.update(kwargs)
         interval = await self.service.boot(self.id, payload)
         return call_result.BootNotification(
-            current_time=_utc_now(), interval=interval, status=RegistrationStatus.accepted)
+            current_time=_utc_now(),
+            interval=interval,
+            status=RegistrationStatus.accepted,
+        )
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs):
@@ -193,9 +272,15 @@ class ChargePoint(LibraryChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **kwargs):
-        payload = {"connector_id": connector_id, "status": status, "error_code": error_code,
-                   "info": kwargs.get("info"), "vendor_id": kwargs.get("vendor_id"),
-                   "vendor_error_code": kwargs.get("vendor_error_code"), "timestamp": kwargs.get("timestamp")}
+        payload = {
+            "connector_id": connector_id,
+            "status": status,
+            "error_code": error_code,
+            "info": kwargs.get("info"),
+            "vendor_id": kwargs.get("vendor_id"),
+            "vendor_error_code": kwargs.get("vendor_error_code"),
+            "timestamp": kwargs.get("timestamp"),
+        }
         await self.service.record(self.id, "status", payload)
         return call_result.StatusNotification()
 
@@ -205,27 +290,54 @@ class ChargePoint(LibraryChargePoint):
         return call_result.Authorize(id_tag_info=info)
 
     @on(Action.start_transaction)
-    async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kwargs):
+    async def on_start_transaction(
+        self, connector_id, id_tag, meter_start, timestamp, **kwargs
+    ):
         transaction_id, info = await self.service.start_transaction(
-            self.id, connector_id, id_tag, meter_start, timestamp, kwargs.get("reservation_id"))
-        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=info)
+            self.id,
+            connector_id,
+            id_tag,
+            meter_start,
+            timestamp,
+            kwargs.get("reservation_id"),
+        )
+        return call_result.StartTransaction(
+            transaction_id=transaction_id, id_tag_info=info
+        )
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **kwargs):
-        await self.service.meter_values(self.id, connector_id, meter_value, kwargs.get("transaction_id"))
+        await self.service.meter_values(
+            self.id, connector_id, meter_value, kwargs.get("transaction_id")
+        )
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
-    async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kwargs):
+    async def on_stop_transaction(
+        self, meter_stop, timestamp, transaction_id, **kwargs
+    ):
         info = await self.service.stop_transaction(
-            self.id, transaction_id, meter_stop, timestamp, kwargs.get("reason"), kwargs.get("id_tag"),
-            kwargs.get("transaction_data"))
+            self.id,
+            transaction_id,
+            meter_stop,
+            timestamp,
+            kwargs.get("reason"),
+            kwargs.get("id_tag"),
+            kwargs.get("transaction_data"),
+        )
         return call_result.StopTransaction(id_tag_info=info)
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **kwargs):
-        await self.service.record(self.id, "data_transfer", {
-            "vendor_id": vendor_id, "message_id": kwargs.get("message_id"), "data": kwargs.get("data")})
+        await self.service.record(
+            self.id,
+            "data_transfer",
+            {
+                "vendor_id": vendor_id,
+                "message_id": kwargs.get("message_id"),
+                "data": kwargs.get("data"),
+            },
+        )
         return call_result.DataTransfer(status=DataTransferStatus.accepted)
 
     @on(Action.diagnostics_status_notification)
@@ -237,4 +349,3 @@ class ChargePoint(LibraryChargePoint):
     async def on_firmware_status_notification(self, status, **kwargs):
         await self.service.record(self.id, "firmware_status", {"status": status})
         return call_result.FirmwareStatusNotification()
-

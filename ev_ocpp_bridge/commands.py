@@ -49,7 +49,9 @@ async def execute_local(bridge, identity, action, payload):
     """Run a command on a charger connected to THIS instance."""
     cp = bridge.chargers.get(identity)
     if cp is None:
-        raise CommandError(404, "not_connected", "Charger %s is not connected here" % identity)
+        raise CommandError(
+            404, "not_connected", "Charger %s is not connected here" % identity
+        )
     ocpp_action = ACTIONS.get(action)
     if ocpp_action is None:
         raise CommandError(404, "unknown_action", "Unknown command %s" % action)
@@ -60,7 +62,10 @@ async def execute_local(bridge, identity, action, payload):
     if action == "remote_start_transaction":
         remote_request_id = payload.pop("remote_request_id", None)
         max_energy_wh = payload.pop("max_energy_wh", None)
-        if max_energy_wh is not None and (isinstance(max_energy_wh, bool) or not isinstance(max_energy_wh, (int, float))):
+        if max_energy_wh is not None and (
+            isinstance(max_energy_wh, bool)
+            or not isinstance(max_energy_wh, (int, float))
+        ):
             raise CommandError(400, "bad_payload", "max_energy_wh must be a number")
     try:
         request = getattr(call, ocpp_action)(**payload)
@@ -68,31 +73,50 @@ async def execute_local(bridge, identity, action, payload):
     except TypeError as error:
         raise CommandError(400, "bad_payload", str(error)) from None
     except OCPPError as error:
-        raise CommandError(400, "bad_payload", "%s: %s" % (validation.error_code_16(error.code),
-                                                           error.details.get("cause", error.description))) from None
+        raise CommandError(
+            400,
+            "bad_payload",
+            "%s: %s"
+            % (
+                validation.error_code_16(error.code),
+                error.details.get("cause", error.description),
+            ),
+        ) from None
     connector_id = payload.get("connector_id")
     if action == "remote_start_transaction":
         # remembered before the call: the charger may send StartTransaction
         # right after its answer, before this coroutine resumes
-        bridge.service.remember_remote_start(identity, connector_id, remote_request_id, max_energy_wh)
+        bridge.service.remember_remote_start(
+            identity, connector_id, remote_request_id, max_energy_wh
+        )
     try:
-        response = await asyncio.wait_for(cp.call(request, suppress=False, skip_schema_validation=True),
-                                          timeout=bridge.config.command_timeout)
+        response = await asyncio.wait_for(
+            cp.call(request, suppress=False, skip_schema_validation=True),
+            timeout=bridge.config.command_timeout,
+        )
     except asyncio.TimeoutError:
         if action == "remote_start_transaction":
             bridge.service.forget_remote_start(identity, connector_id)
-        raise CommandError(504, "timeout", "Charger %s did not answer %s" % (identity, ocpp_action)) from None
+        raise CommandError(
+            504, "timeout", "Charger %s did not answer %s" % (identity, ocpp_action)
+        ) from None
     except OCPPError as error:
         if action == "remote_start_transaction":
             bridge.service.forget_remote_start(identity, connector_id)
-        raise CommandError(502, validation.error_code_16(error.code), error.description or "") from None
+        raise CommandError(
+            502, validation.error_code_16(error.code), error.description or ""
+        ) from None
     except Exception as error:  # noqa: BLE001 — connection closed, bad answer
-        raise CommandError(502, "charger_error", "%s: %s" % (type(error).__name__, error)) from None
+        raise CommandError(
+            502, "charger_error", "%s: %s" % (type(error).__name__, error)
+        ) from None
     answer = to_snake(to_camel_payload(response))
     status = answer.get("status")
     if action == "remote_start_transaction" and status != "Accepted":
         bridge.service.forget_remote_start(identity, connector_id)
-    _logger.info("event=command identity=%s action=%s status=%s", identity, action, status)
+    _logger.info(
+        "event=command identity=%s action=%s status=%s", identity, action, status
+    )
     return {"status": status, "response": answer}
 
 
@@ -111,26 +135,39 @@ async def health(request):
         status = "ok"
     except Exception:  # noqa: BLE001
         pending, status = None, "degraded"
-    return web.json_response({"status": status, "chargers": len(bridge.chargers), "outbox_pending": pending,
-                              "instance": bridge.config.instance_id})
+    return web.json_response(
+        {
+            "status": status,
+            "chargers": len(bridge.chargers),
+            "outbox_pending": pending,
+            "instance": bridge.config.instance_id,
+        }
+    )
 
 
 async def list_chargers(request):
     if not _authorized(request):
-        return web.json_response({"error": {"code": "unauthorized", "message": "Bad token"}}, status=401)
+        return web.json_response(
+            {"error": {"code": "unauthorized", "message": "Bad token"}}, status=401
+        )
     return web.json_response({"chargers": sorted(request.app[BRIDGE].chargers)})
 
 
 async def run_command(request):
     if not _authorized(request):
-        return web.json_response({"error": {"code": "unauthorized", "message": "Bad token"}}, status=401)
+        return web.json_response(
+            {"error": {"code": "unauthorized", "message": "Bad token"}}, status=401
+        )
     bridge = request.app[BRIDGE]
     identity = request.match_info["identity"]
     action = request.match_info["action"]
     try:
         payload = await request.json() if request.can_read_body else {}
     except ValueError:
-        return web.json_response({"error": {"code": "bad_payload", "message": "Body is not JSON"}}, status=400)
+        return web.json_response(
+            {"error": {"code": "bad_payload", "message": "Body is not JSON"}},
+            status=400,
+        )
     try:
         answer = await bridge.router.send_command(identity, action, payload)
     except CommandError as error:

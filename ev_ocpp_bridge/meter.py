@@ -49,5 +49,12 @@ def normalise(meter_value, vendor=None):
             energy = sum(phase_energy.values())
         if power is None and phase_power:
             power = sum(phase_power.values())
-        samples.append({"timestamp": entry.get("timestamp"), "energy_wh": energy, "power_w": power, "soc": soc})
+        samples.append(
+            {
+                "timestamp": entry.get("timestamp"),
+                "energy_wh": energy,
+                "power_w": power,
+                "soc": soc,
+            }
+        )
     return samples

@@ -35,7 +35,10 @@ class OdooClient:
         self.config = config
         self.base_url = config.odoo_url.rstrip("/")
         self._session = None
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        self._headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
         if config.odoo_api_key:
             self._headers["Authorization"] = "Bearer %s" % config.odoo_api_key
         if config.odoo_db:
@@ -45,8 +48,9 @@ class OdooClient:
     async def open(self):
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=64, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers,
-                                                  json_serialize=_dumps)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers=self._headers, json_serialize=_dumps
+            )
 
     async def close(self):
         if self._session is not None:
@@ -57,8 +61,12 @@ class OdooClient:
         await self.open()
         url = self.base_url + PREFIX + route
         try:
-            async with self._session.post(url, json=body, params=self._params,
-                                          timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            async with self._session.post(
+                url,
+                json=body,
+                params=self._params,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
@@ -70,12 +78,17 @@ class OdooClient:
         if status >= 500 or status in (408, 429) or answer is None:
             raise OdooUnavailable("HTTP %s from %s" % (status, route))
         if status >= 400:
-            raise OdooRejected(status, answer.get("error") if isinstance(answer, dict) else answer)
+            raise OdooRejected(
+                status, answer.get("error") if isinstance(answer, dict) else answer
+            )
         return answer
 
     async def charger_credentials(self, identity, password):
-        return await self.post("/charger/credentials", {"identity": identity, "password": password},
-                               self.config.credentials_timeout)
+        return await self.post(
+            "/charger/credentials",
+            {"identity": identity, "password": password},
+            self.config.credentials_timeout,
+        )
 
     async def authorize(self, identity, id_tag, connector_id=None):
         body = {"identity": identity, "id_tag": id_tag}
@@ -85,11 +98,18 @@ class OdooClient:
 
     async def post_events(self, events):
         """Deliver a batch; returns the ``results`` list (one per event, same order)."""
-        body = {"events": [
-            {"key": e["key"], "identity": e["identity"], "kind": e["kind"],
-             "occurred_at": e["occurred_at"], "payload": e["payload"]}
-            for e in events
-        ]}
+        body = {
+            "events": [
+                {
+                    "key": e["key"],
+                    "identity": e["identity"],
+                    "kind": e["kind"],
+                    "occurred_at": e["occurred_at"],
+                    "payload": e["payload"],
+                }
+                for e in events
+            ]
+        }
         answer = await self.post("/events", body, self.config.odoo_timeout)
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list) or len(results) != len(events):

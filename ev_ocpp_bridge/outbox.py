@@ -118,13 +118,26 @@ def event_key(identity, kind, payload, occurred_at):
     """Idempotency key derived from content (see docs/bridge-protocol.md)."""
     if kind == "start_transaction":
         # The id alone is not enough: a bridge whose store was lost hands out ids again.
-        text = "%s|%s|%s|%s|%s" % (identity, kind, payload["transaction_id"], payload["timestamp"],
-                                   payload["meter_start"])
+        text = "%s|%s|%s|%s|%s" % (
+            identity,
+            kind,
+            payload["transaction_id"],
+            payload["timestamp"],
+            payload["meter_start"],
+        )
     elif kind == "stop_transaction" and not payload.get("unknown_transaction"):
-        text = "%s|%s|%s|%s|%s" % (identity, kind, payload["transaction_id"], payload["timestamp"],
-                                   payload["meter_stop"])
-    elif (kind in TIMESTAMPED_KINDS or kind == "stop_transaction"
-          or (kind == "status" and payload.get("timestamp"))):
+        text = "%s|%s|%s|%s|%s" % (
+            identity,
+            kind,
+            payload["transaction_id"],
+            payload["timestamp"],
+            payload["meter_stop"],
+        )
+    elif (
+        kind in TIMESTAMPED_KINDS
+        or kind == "stop_transaction"
+        or (kind == "status" and payload.get("timestamp"))
+    ):
         # the payload carries the charger's own timestamp: a replay maps to the same key
         text = "%s|%s|%s" % (identity, kind, canonical_json(payload))
     else:
@@ -145,13 +158,22 @@ def make_event(identity, kind, payload, occurred_at):
 def utc_now():
     """ISO 8601 UTC with milliseconds (part of most event keys)."""
     now = time.time()
-    return "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)), int(now * 1000) % 1000)
+    return "%s.%03dZ" % (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)),
+        int(now * 1000) % 1000,
+    )
 
 
 def _insert_event(conn, event):
     cursor = conn.execute(
         "INSERT OR IGNORE INTO event (key, identity, kind, occurred_at, payload) VALUES (?, ?, ?, ?, ?)",
-        (event["key"], event["identity"], event["kind"], event["occurred_at"], canonical_json(event["payload"])),
+        (
+            event["key"],
+            event["identity"],
+            event["kind"],
+            event["occurred_at"],
+            canonical_json(event["payload"]),
+        ),
     )
     return cursor.rowcount
 
@@ -190,7 +212,9 @@ class Outbox:
     async def open(self):
         self._loop = asyncio.get_running_loop()
         ready = self._loop.create_future()
-        self._thread = threading.Thread(target=self._run, args=(ready,), name="outbox-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="outbox-writer", daemon=True
+        )
         self._thread.start()
         await ready
 
@@ -207,17 +231,32 @@ class Outbox:
         conn.execute("PRAGMA synchronous=%s" % self.synchronous)
         conn.execute("PRAGMA busy_timeout=5000")
         conn.executescript(SCHEMA)
-        row = conn.execute("SELECT value FROM meta WHERE name = 'instance_id'").fetchone()
+        row = conn.execute(
+            "SELECT value FROM meta WHERE name = 'instance_id'"
+        ).fetchone()
         if row is None:
-            conn.execute("INSERT INTO meta (name, value) VALUES ('instance_id', ?)", (self.instance_id,))
-            conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('stride', ?)", (self.stride,))
+            conn.execute(
+                "INSERT INTO meta (name, value) VALUES ('instance_id', ?)",
+                (self.instance_id,),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES ('stride', ?)",
+                (self.stride,),
+            )
         elif row[0] != self.instance_id:
             raise StoreError(
-                "outbox %s belongs to instance %s, not %s" % (self.path, row[0], self.instance_id))
+                "outbox %s belongs to instance %s, not %s"
+                % (self.path, row[0], self.instance_id)
+            )
         stride = conn.execute("SELECT value FROM meta WHERE name = 'stride'").fetchone()
         if stride and stride[0] != self.stride:
-            raise StoreError("outbox %s was created with stride %s, not %s" % (self.path, stride[0], self.stride))
-        conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('transaction_seq', 0)")
+            raise StoreError(
+                "outbox %s was created with stride %s, not %s"
+                % (self.path, stride[0], self.stride)
+            )
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (name, value) VALUES ('transaction_seq', 0)"
+        )
         return conn
 
     def _run(self, ready):
@@ -296,6 +335,7 @@ class Outbox:
     async def enqueue_many(self, events):
         def op(conn):
             return sum(_insert_event(conn, event) for event in events)
+
         inserted = await self.run(op)
         self.wakeup.set()
         return inserted
@@ -306,10 +346,18 @@ class Outbox:
                 "SELECT seq, key, identity, kind, occurred_at, payload, attempts FROM event ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()
+
         rows = await self.run(op)
         return [
-            {"seq": r[0], "key": r[1], "identity": r[2], "kind": r[3], "occurred_at": r[4],
-             "payload": json.loads(r[5]), "attempts": r[6]}
+            {
+                "seq": r[0],
+                "key": r[1],
+                "identity": r[2],
+                "kind": r[3],
+                "occurred_at": r[4],
+                "payload": json.loads(r[5]),
+                "attempts": r[6],
+            }
             for r in rows
         ]
 
@@ -318,15 +366,26 @@ class Outbox:
         now = utc_now()
 
         def op(conn):
-            conn.executemany("DELETE FROM event WHERE seq = ?", [(event["seq"],) for event in delivered])
+            conn.executemany(
+                "DELETE FROM event WHERE seq = ?",
+                [(event["seq"],) for event in delivered],
+            )
             for event, error in failed:
                 conn.execute(
                     "INSERT OR REPLACE INTO dead_letter (key, identity, kind, occurred_at, payload, error, failed_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (event["key"], event["identity"], event["kind"], event["occurred_at"],
-                     canonical_json(event["payload"]), canonical_json(error), now),
+                    (
+                        event["key"],
+                        event["identity"],
+                        event["kind"],
+                        event["occurred_at"],
+                        canonical_json(event["payload"]),
+                        canonical_json(error),
+                        now,
+                    ),
                 )
                 conn.execute("DELETE FROM event WHERE seq = ?", (event["seq"],))
+
         await self.run(op)
 
     async def note_attempt(self, events, error):
@@ -335,14 +394,20 @@ class Outbox:
                 "UPDATE event SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
                 [(str(error)[:500], event["seq"]) for event in events],
             )
+
         await self.run(op)
 
     async def pending_count(self):
-        return await self.run(lambda conn: conn.execute("SELECT count(*) FROM event").fetchone()[0])
+        return await self.run(
+            lambda conn: conn.execute("SELECT count(*) FROM event").fetchone()[0]
+        )
 
     async def dead_letters(self):
         def op(conn):
-            return conn.execute("SELECT key, kind, payload, error FROM dead_letter ORDER BY failed_at").fetchall()
+            return conn.execute(
+                "SELECT key, kind, payload, error FROM dead_letter ORDER BY failed_at"
+            ).fetchall()
+
         return await self.run(op)
 
     # -- meter samples -----------------------------------------------------
@@ -350,10 +415,16 @@ class Outbox:
     def stage_samples(self, identity, transaction_id, connector_id, samples):
         """Stage normalised samples; the aggregation flush turns them into events."""
         data = json.dumps(samples, separators=(",", ":"))
-        return self.run(lambda conn: conn.execute(
-            "INSERT INTO meter_sample (identity, transaction_id, connector_id, samples) VALUES (?, ?, ?, ?)",
-            (identity, transaction_id, connector_id, data),
-        ) and None, True)
+        return self.run(
+            lambda conn: (
+                conn.execute(
+                    "INSERT INTO meter_sample (identity, transaction_id, connector_id, samples) VALUES (?, ?, ?, ?)",
+                    (identity, transaction_id, connector_id, data),
+                )
+                and None
+            ),
+            True,
+        )
 
     async def flush_samples(self, identity=None, transaction_id=None):
         """Aggregate staged samples into ``meter_values`` events (one per
@@ -362,6 +433,7 @@ class Outbox:
 
         def op(conn):
             return _flush_samples(conn, occurred_at, identity, transaction_id)
+
         count = await self.run(op)
         if count:
             self.wakeup.set()
@@ -381,21 +453,44 @@ class Outbox:
         def op(conn):
             row = conn.execute(
                 "SELECT transaction_id, id_tag_info, max_energy_wh, remote_request_id, state FROM charge_transaction"
-                " WHERE start_hash = ?", (start_hash,)).fetchone()
+                " WHERE start_hash = ?",
+                (start_hash,),
+            ).fetchone()
             if row is not None:
-                return row[0], {"id_tag_info": json.loads(row[1] or "null"), "max_energy_wh": row[2],
-                                "remote_request_id": row[3], "state": row[4]}, True
-            seq = conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'transaction_seq' RETURNING value").fetchone()[0]
+                return (
+                    row[0],
+                    {
+                        "id_tag_info": json.loads(row[1] or "null"),
+                        "max_energy_wh": row[2],
+                        "remote_request_id": row[3],
+                        "state": row[4],
+                    },
+                    True,
+                )
+            seq = conn.execute(
+                "UPDATE meta SET value = value + 1 WHERE name = 'transaction_seq' RETURNING value"
+            ).fetchone()[0]
             transaction_id = seq * stride + instance_id
             if transaction_id > INT32_MAX:
-                raise StoreError("transaction id space exhausted for instance %s" % instance_id)
+                raise StoreError(
+                    "transaction id space exhausted for instance %s" % instance_id
+                )
             conn.execute(
                 "INSERT INTO charge_transaction (transaction_id, identity, connector_id, id_tag, meter_start,"
                 " started_at, start_hash, id_tag_info, max_energy_wh, remote_request_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (transaction_id, identity, fields["connector_id"], fields["id_tag"], fields["meter_start"],
-                 fields["timestamp"], start_hash, canonical_json(fields["id_tag_info"]),
-                 fields.get("max_energy_wh"), fields.get("remote_request_id")),
+                (
+                    transaction_id,
+                    identity,
+                    fields["connector_id"],
+                    fields["id_tag"],
+                    fields["meter_start"],
+                    fields["timestamp"],
+                    start_hash,
+                    canonical_json(fields["id_tag_info"]),
+                    fields.get("max_energy_wh"),
+                    fields.get("remote_request_id"),
+                ),
             )
             payload = {
                 "transaction_id": transaction_id,
@@ -406,9 +501,19 @@ class Outbox:
                 "reservation_id": fields.get("reservation_id"),
                 "remote_request_id": fields.get("remote_request_id"),
             }
-            _insert_event(conn, make_event(identity, "start_transaction", payload, occurred_at))
-            return transaction_id, {"id_tag_info": fields["id_tag_info"], "max_energy_wh": fields.get("max_energy_wh"),
-                                    "remote_request_id": fields.get("remote_request_id")}, False
+            _insert_event(
+                conn, make_event(identity, "start_transaction", payload, occurred_at)
+            )
+            return (
+                transaction_id,
+                {
+                    "id_tag_info": fields["id_tag_info"],
+                    "max_energy_wh": fields.get("max_energy_wh"),
+                    "remote_request_id": fields.get("remote_request_id"),
+                },
+                False,
+            )
+
         result = await self.run(op)
         self.wakeup.set()
         return result
@@ -425,50 +530,77 @@ class Outbox:
         def op(conn):
             row = conn.execute(
                 "SELECT state FROM charge_transaction WHERE transaction_id = ? AND identity = ?",
-                (transaction_id, identity)).fetchone()
+                (transaction_id, identity),
+            ).fetchone()
             if row is None:
                 payload["unknown_transaction"] = True
             elif row[0] == "stopped":
                 return False
             _flush_samples(conn, occurred_at, identity, transaction_id)
-            conn.execute("UPDATE charge_transaction SET state = 'stopped' WHERE transaction_id = ? AND identity = ?",
-                         (transaction_id, identity))
-            return bool(_insert_event(conn, make_event(identity, "stop_transaction", payload, occurred_at)))
+            conn.execute(
+                "UPDATE charge_transaction SET state = 'stopped' WHERE transaction_id = ? AND identity = ?",
+                (transaction_id, identity),
+            )
+            return bool(
+                _insert_event(
+                    conn, make_event(identity, "stop_transaction", payload, occurred_at)
+                )
+            )
+
         result = await self.run(op)
         self.wakeup.set()
         return result
 
-    async def update_transaction(self, transaction_id, session_id=None, max_energy_wh=None):
+    async def update_transaction(
+        self, transaction_id, session_id=None, max_energy_wh=None
+    ):
         def op(conn):
             if session_id is not None:
-                conn.execute("UPDATE charge_transaction SET session_id = ? WHERE transaction_id = ?",
-                             (session_id, transaction_id))
+                conn.execute(
+                    "UPDATE charge_transaction SET session_id = ? WHERE transaction_id = ?",
+                    (session_id, transaction_id),
+                )
             if max_energy_wh is not None:
-                conn.execute("UPDATE charge_transaction SET max_energy_wh = ? WHERE transaction_id = ?",
-                             (max_energy_wh, transaction_id))
+                conn.execute(
+                    "UPDATE charge_transaction SET max_energy_wh = ? WHERE transaction_id = ?",
+                    (max_energy_wh, transaction_id),
+                )
+
         await self.run(op)
 
     async def active_transactions(self):
         def op(conn):
             return conn.execute(
                 "SELECT transaction_id, identity, connector_id, meter_start, max_energy_wh FROM charge_transaction"
-                " WHERE state = 'active'").fetchall()
+                " WHERE state = 'active'"
+            ).fetchall()
+
         return await self.run(op)
 
     # -- authorization cache ------------------------------------------------
 
     def cache_id_tag(self, id_tag, id_tag_info, max_energy_wh):
         now = time.time()
-        return self.run(lambda conn: conn.execute(
-            "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
-            (id_tag, canonical_json(id_tag_info), max_energy_wh, now)) and None, True)
+        return self.run(
+            lambda conn: (
+                conn.execute(
+                    "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
+                    (id_tag, canonical_json(id_tag_info), max_energy_wh, now),
+                )
+                and None
+            ),
+            True,
+        )
 
     def clear_id_tag_cache(self):
         return self.run(lambda conn: conn.execute("DELETE FROM id_tag_cache") and None)
 
     async def load_id_tags(self):
-        rows = await self.run(lambda conn: conn.execute(
-            "SELECT id_tag, id_tag_info, max_energy_wh, cached_at FROM id_tag_cache").fetchall())
+        rows = await self.run(
+            lambda conn: conn.execute(
+                "SELECT id_tag, id_tag_info, max_energy_wh, cached_at FROM id_tag_cache"
+            ).fetchall()
+        )
         return {row[0]: (json.loads(row[1]), row[2], row[3]) for row in rows}
 
     # -- charger credential cache -------------------------------------------
@@ -476,55 +608,105 @@ class Outbox:
     async def load_credentials(self, oldest):
         """``(hmac_key, rows)``: this store's HMAC key (made on first use) and the
         persisted accepted answers checked after ``oldest`` (older ones are deleted)."""
+
         def op(conn):
-            row = conn.execute("SELECT value FROM store_secret WHERE name = 'credential_hmac'").fetchone()
+            row = conn.execute(
+                "SELECT value FROM store_secret WHERE name = 'credential_hmac'"
+            ).fetchone()
             if row is None:
                 key = secrets.token_bytes(32)
-                conn.execute("INSERT INTO store_secret (name, value) VALUES ('credential_hmac', ?)", (key,))
+                conn.execute(
+                    "INSERT INTO store_secret (name, value) VALUES ('credential_hmac', ?)",
+                    (key,),
+                )
             else:
                 key = bytes(row[0])
-            conn.execute("DELETE FROM charger_credential WHERE checked_at < ?", (oldest,))
-            rows = conn.execute("SELECT identity, digest, answer, checked_at FROM charger_credential").fetchall()
+            conn.execute(
+                "DELETE FROM charger_credential WHERE checked_at < ?", (oldest,)
+            )
+            rows = conn.execute(
+                "SELECT identity, digest, answer, checked_at FROM charger_credential"
+            ).fetchall()
             return key, rows
+
         key, rows = await self.run(op)
-        return key, [(identity, digest, json.loads(answer), checked_at) for identity, digest, answer, checked_at in rows]
+        return key, [
+            (identity, digest, json.loads(answer), checked_at)
+            for identity, digest, answer, checked_at in rows
+        ]
 
     def cache_credential(self, identity, digest, answer, checked_at):
-        return self.run(lambda conn: conn.execute(
-            "INSERT OR REPLACE INTO charger_credential (identity, digest, answer, checked_at) VALUES (?, ?, ?, ?)",
-            (identity, digest, canonical_json(answer), checked_at)) and None, True)
+        return self.run(
+            lambda conn: (
+                conn.execute(
+                    "INSERT OR REPLACE INTO charger_credential (identity, digest, answer, checked_at) VALUES (?, ?, ?, ?)",
+                    (identity, digest, canonical_json(answer), checked_at),
+                )
+                and None
+            ),
+            True,
+        )
 
     def forget_credentials(self, identity, digest=None):
         """Drop one answer (that password was refused) or all of an identity's (unknown to Odoo)."""
         if digest is None:
-            return self.run(lambda conn: conn.execute(
-                "DELETE FROM charger_credential WHERE identity = ?", (identity,)) and None, True)
-        return self.run(lambda conn: conn.execute(
-            "DELETE FROM charger_credential WHERE identity = ? AND digest = ?", (identity, digest)) and None, True)
+            return self.run(
+                lambda conn: (
+                    conn.execute(
+                        "DELETE FROM charger_credential WHERE identity = ?", (identity,)
+                    )
+                    and None
+                ),
+                True,
+            )
+        return self.run(
+            lambda conn: (
+                conn.execute(
+                    "DELETE FROM charger_credential WHERE identity = ? AND digest = ?",
+                    (identity, digest),
+                )
+                and None
+            ),
+            True,
+        )
 
 
 def _flush_samples(conn, occurred_at, identity=None, transaction_id=None):
     where, args = "", ()
     if identity is not None:
-        where, args = " WHERE identity = ? AND transaction_id IS ?", (identity, transaction_id)
+        where, args = (
+            " WHERE identity = ? AND transaction_id IS ?",
+            (identity, transaction_id),
+        )
     rows = conn.execute(
-        "SELECT id, identity, transaction_id, connector_id, samples FROM meter_sample%s ORDER BY id" % where,
-        args).fetchall()
+        "SELECT id, identity, transaction_id, connector_id, samples FROM meter_sample%s ORDER BY id"
+        % where,
+        args,
+    ).fetchall()
     if not rows:
         return 0
     groups = {}
     for _id, row_identity, row_transaction, connector_id, samples in rows:
-        groups.setdefault((row_identity, row_transaction, connector_id), []).append(json.loads(samples))
+        groups.setdefault((row_identity, row_transaction, connector_id), []).append(
+            json.loads(samples)
+        )
     for (row_identity, row_transaction, connector_id), sample_lists in groups.items():
-        payload = {"transaction_id": row_transaction, "connector_id": connector_id,
-                   "samples": merge_samples(sample_lists)}
-        _insert_event(conn, make_event(row_identity, "meter_values", payload, occurred_at))
+        payload = {
+            "transaction_id": row_transaction,
+            "connector_id": connector_id,
+            "samples": merge_samples(sample_lists),
+        }
+        _insert_event(
+            conn, make_event(row_identity, "meter_values", payload, occurred_at)
+        )
     last_id = rows[-1][0]
     if identity is None:
         conn.execute("DELETE FROM meter_sample WHERE id <= ?", (last_id,))
     else:
-        conn.execute("DELETE FROM meter_sample WHERE identity = ? AND transaction_id IS ? AND id <= ?",
-                     (identity, transaction_id, last_id))
+        conn.execute(
+            "DELETE FROM meter_sample WHERE identity = ? AND transaction_id IS ? AND id <= ?",
+            (identity, transaction_id, last_id),
+        )
     return len(groups)
 
 
@@ -557,7 +739,15 @@ class Delivery:
     lets the service react to Odoo's ``data`` (buy-kWh limit, stop request).
     """
 
-    def __init__(self, outbox, post_events, on_result=None, batch_size=500, retry_min=1.0, retry_max=60.0):
+    def __init__(
+        self,
+        outbox,
+        post_events,
+        on_result=None,
+        batch_size=500,
+        retry_min=1.0,
+        retry_max=60.0,
+    ):
         self.outbox = outbox
         self.post_events = post_events
         self.on_result = on_result
@@ -592,8 +782,12 @@ class Delivery:
                 raise
             except Exception as error:  # noqa: BLE001 — keep the courier alive
                 self.failures += 1
-                delay = min(self.retry_max, self.retry_min * 2 ** min(self.failures - 1, 16))
-                _logger.warning("event=odoo_delivery_failed error=%s retry_in=%.1fs", error, delay)
+                delay = min(
+                    self.retry_max, self.retry_min * 2 ** min(self.failures - 1, 16)
+                )
+                _logger.warning(
+                    "event=odoo_delivery_failed error=%s retry_in=%.1fs", error, delay
+                )
                 await asyncio.sleep(delay)
                 continue
             self.failures = 0
@@ -619,8 +813,13 @@ class Delivery:
             if status == "ok":
                 delivered.append((event, result))
             elif status == "error":
-                _logger.error("event=odoo_refused_event key=%s kind=%s identity=%s error=%s",
-                              event["key"], event["kind"], event["identity"], result.get("error"))
+                _logger.error(
+                    "event=odoo_refused_event key=%s kind=%s identity=%s error=%s",
+                    event["key"],
+                    event["kind"],
+                    event["identity"],
+                    result.get("error"),
+                )
                 failed.append((event, result.get("error") or result))
             else:
                 break  # malformed answer: keep this and later events for a retry, in order

@@ -4,6 +4,7 @@ Real OCPP 1.6 chargers bend the spec in a few well-known ways. Each quirk is a
 small pure function so it can be tested on its own and grown per vendor.
 """
 
+
 # Some firmwares write decimals with a comma ("12,5") or pad with spaces.
 def parse_number(text):
     if text is None:

@@ -67,7 +67,9 @@ class RedisRouter(LocalRouter):
     async def start(self):
         import redis.asyncio as aioredis
 
-        self.redis = aioredis.from_url(self.bridge.config.redis_url, decode_responses=True)
+        self.redis = aioredis.from_url(
+            self.bridge.config.redis_url, decode_responses=True
+        )
         self._pubsub = self.redis.pubsub()
         await self._pubsub.subscribe(self.channel)
         self._listener = asyncio.create_task(self._listen(), name="redis-commands")
@@ -94,7 +96,9 @@ class RedisRouter(LocalRouter):
         try:
             await self.redis.eval(script, 1, self.owner_key(identity), self.name)
         except Exception as error:  # noqa: BLE001
-            _logger.warning("event=redis_unregister_failed identity=%s error=%s", identity, error)
+            _logger.warning(
+                "event=redis_unregister_failed identity=%s error=%s", identity, error
+            )
 
     async def _refresh(self):
         while True:
@@ -112,37 +116,62 @@ class RedisRouter(LocalRouter):
             return await execute_local(self.bridge, identity, action, payload)
         owner = await self.redis.get(self.owner_key(identity))
         if owner is None or owner == self.name:
-            raise CommandError(404, "not_connected", "Charger %s is not connected to any bridge" % identity)
+            raise CommandError(
+                404,
+                "not_connected",
+                "Charger %s is not connected to any bridge" % identity,
+            )
         reply_channel = "ev:ocpp:reply:%s" % uuid.uuid4().hex
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(reply_channel)
         try:
-            request = {"identity": identity, "action": action, "payload": payload, "reply": reply_channel}
-            receivers = await self.redis.publish("ev:ocpp:cmd:%s" % owner, json.dumps(request))
+            request = {
+                "identity": identity,
+                "action": action,
+                "payload": payload,
+                "reply": reply_channel,
+            }
+            receivers = await self.redis.publish(
+                "ev:ocpp:cmd:%s" % owner, json.dumps(request)
+            )
             if not receivers:
-                raise CommandError(404, "not_connected", "Bridge %s holding %s is gone" % (owner, identity))
+                raise CommandError(
+                    404,
+                    "not_connected",
+                    "Bridge %s holding %s is gone" % (owner, identity),
+                )
             deadline = self.bridge.config.command_timeout + 5
-            answer = await asyncio.wait_for(self._first_message(pubsub), timeout=deadline)
+            answer = await asyncio.wait_for(
+                self._first_message(pubsub), timeout=deadline
+            )
         except asyncio.TimeoutError:
-            raise CommandError(504, "timeout", "Bridge %s did not answer" % owner) from None
+            raise CommandError(
+                504, "timeout", "Bridge %s did not answer" % owner
+            ) from None
         finally:
             await pubsub.unsubscribe(reply_channel)
             await pubsub.aclose()
         if "error" in answer:
-            raise CommandError(answer["status"], answer["error"]["code"], answer["error"]["message"])
+            raise CommandError(
+                answer["status"], answer["error"]["code"], answer["error"]["message"]
+            )
         return answer["answer"]
 
     @staticmethod
     async def _first_message(pubsub):
         while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=1.0
+            )
             if message is not None:
                 return json.loads(message["data"])
 
     async def _listen(self):
         while True:
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=1.0
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001
@@ -154,8 +183,14 @@ class RedisRouter(LocalRouter):
 
     async def _serve_remote(self, request):
         try:
-            answer = {"answer": await execute_local(self.bridge, request["identity"], request["action"],
-                                                    request["payload"])}
+            answer = {
+                "answer": await execute_local(
+                    self.bridge,
+                    request["identity"],
+                    request["action"],
+                    request["payload"],
+                )
+            }
         except CommandError as error:
             answer = dict(error.body(), status=error.status)
         await self.redis.publish(request["reply"], json.dumps(answer))

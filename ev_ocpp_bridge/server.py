@@ -26,7 +26,9 @@ _logger = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp1.6"
 PATH_PREFIX = "/ocpp/"
-HANDSHAKE_TIMEOUT = 30.0  # seconds from TCP accept to the upgrade, credential check included
+HANDSHAKE_TIMEOUT = (
+    30.0  # seconds from TCP accept to the upgrade, credential check included
+)
 
 
 def parse_basic_auth(header):
@@ -47,7 +49,7 @@ def identity_from_path(path):
     path = urlsplit(path).path
     if not path.startswith(PATH_PREFIX):
         return None
-    identity = unquote(path[len(PATH_PREFIX):])
+    identity = unquote(path[len(PATH_PREFIX) :])
     if not identity or "/" in identity or len(identity) > 64:
         return None
     return identity
@@ -64,17 +66,37 @@ class Bridge:
 
         self.config = config
         self.odoo = odoo or OdooClient(config)
-        self.outbox = Outbox(config.outbox_path, config.outbox_synchronous, config.instance_id,
-                             config.transaction_id_stride)
+        self.outbox = Outbox(
+            config.outbox_path,
+            config.outbox_synchronous,
+            config.instance_id,
+            config.transaction_id_stride,
+        )
         self.credentials = CredentialCache(
-            self.odoo, self.outbox, config.credentials_cache_seconds, config.credentials_concurrency,
-            config.credentials_stale_wait, max(1.0, HANDSHAKE_TIMEOUT - config.credentials_timeout - 2.0),
-            config.credentials_max_stale_seconds, on_revoked=self._credentials_revoked)
-        self.authorizer = IdTagAuthorizer(self.odoo, self.outbox, config.auth_offline_policy,
-                                          config.auth_cache_seconds)
+            self.odoo,
+            self.outbox,
+            config.credentials_cache_seconds,
+            config.credentials_concurrency,
+            config.credentials_stale_wait,
+            max(1.0, HANDSHAKE_TIMEOUT - config.credentials_timeout - 2.0),
+            config.credentials_max_stale_seconds,
+            on_revoked=self._credentials_revoked,
+        )
+        self.authorizer = IdTagAuthorizer(
+            self.odoo,
+            self.outbox,
+            config.auth_offline_policy,
+            config.auth_cache_seconds,
+        )
         self.service = ChargingService(self)
-        self.delivery = Delivery(self.outbox, self.odoo.post_events, self.service.on_event_result,
-                                 config.outbox_batch_size, config.retry_min, config.retry_max)
+        self.delivery = Delivery(
+            self.outbox,
+            self.odoo.post_events,
+            self.service.on_event_result,
+            config.outbox_batch_size,
+            config.retry_min,
+            config.retry_max,
+        )
         self.router = make_router(self)
         self.chargers = {}  # identity -> ChargePoint connected to THIS instance
         self._ws_server = None
@@ -94,24 +116,42 @@ class Bridge:
         await self.service.load()
         await self.odoo.open()
         self.delivery.start()
-        self._flusher = asyncio.create_task(self._flush_meter_loop(), name="meter-flush")
+        self._flusher = asyncio.create_task(
+            self._flush_meter_loop(), name="meter-flush"
+        )
         ssl_context = None
         if self.config.tls:
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
         self._ws_server = await serve(
-            self.on_connect, self.config.ocpp_host, self.config.ocpp_port,
-            subprotocols=[SUBPROTOCOL], process_request=self.handshake, compression=None,
-            ping_interval=self.config.ping_interval or None, ping_timeout=self.config.ping_interval or None,
-            max_size=self.config.max_message_bytes, max_queue=4, ssl=ssl_context,
-            server_header=None, open_timeout=HANDSHAKE_TIMEOUT, backlog=self.config.listen_backlog,
+            self.on_connect,
+            self.config.ocpp_host,
+            self.config.ocpp_port,
+            subprotocols=[SUBPROTOCOL],
+            process_request=self.handshake,
+            compression=None,
+            ping_interval=self.config.ping_interval or None,
+            ping_timeout=self.config.ping_interval or None,
+            max_size=self.config.max_message_bytes,
+            max_queue=4,
+            ssl=ssl_context,
+            server_header=None,
+            open_timeout=HANDSHAKE_TIMEOUT,
+            backlog=self.config.listen_backlog,
         )
         self.ocpp_port = self._ws_server.sockets[0].getsockname()[1]
         self._command_runner, self.command_port = await start_command_api(self)
         await self.router.start()
-        _logger.info("event=bridge_started ocpp=%s://%s:%s/ocpp/<identity> commands=http://%s:%s instance=%s outbox=%s",
-                     "wss" if ssl_context else "ws", self.config.ocpp_host, self.ocpp_port,
-                     self.config.command_host, self.command_port, self.config.instance_id, self.config.outbox_path)
+        _logger.info(
+            "event=bridge_started ocpp=%s://%s:%s/ocpp/<identity> commands=http://%s:%s instance=%s outbox=%s",
+            "wss" if ssl_context else "ws",
+            self.config.ocpp_host,
+            self.ocpp_port,
+            self.config.command_host,
+            self.command_port,
+            self.config.instance_id,
+            self.config.outbox_path,
+        )
 
     async def stop(self):
         """Graceful: stop accepting, close chargers (1001 going away), flush
@@ -156,20 +196,30 @@ class Bridge:
         """Refuse unknown chargers (404) and bad passwords (401) before the upgrade."""
         identity = identity_from_path(request.path)
         if identity is None:
-            return connection.respond(http.HTTPStatus.NOT_FOUND, "Use ws://host:port/ocpp/<identity>\n")
+            return connection.respond(
+                http.HTTPStatus.NOT_FOUND, "Use ws://host:port/ocpp/<identity>\n"
+            )
         user, password = parse_basic_auth(request.headers.get("Authorization"))
         if user is not None and user != identity:
             return self._unauthorized(connection, identity, "user_mismatch")
         try:
             answer = await self.credentials.check(identity, password)
         except OdooUnavailable as error:
-            _logger.warning("event=handshake_unavailable identity=%s error=%s", identity, error)
-            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n")
+            _logger.warning(
+                "event=handshake_unavailable identity=%s error=%s", identity, error
+            )
+            return connection.respond(
+                http.HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n"
+            )
         if not answer.get("known"):
             _logger.info("event=handshake_refused identity=%s reason=unknown", identity)
             return connection.respond(http.HTTPStatus.NOT_FOUND, "Unknown charger\n")
         if not answer.get("accepted"):
-            return self._unauthorized(connection, identity, "bad_password" if password else "password_required")
+            return self._unauthorized(
+                connection,
+                identity,
+                "bad_password" if password else "password_required",
+            )
         connection.ev_identity = identity
         connection.ev_credential = self.credentials.digest(identity, password)
         return None
@@ -180,10 +230,15 @@ class Bridge:
         cp = self.chargers.get(identity)
         if cp is None:
             return
-        if digest is not None and getattr(cp._connection, "ev_credential", None) != digest:
+        if (
+            digest is not None
+            and getattr(cp._connection, "ev_credential", None) != digest
+        ):
             return
         _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
-        asyncio.ensure_future(cp._connection.close(1008, "credentials no longer accepted"))
+        asyncio.ensure_future(
+            cp._connection.close(1008, "credentials no longer accepted")
+        )
 
     @staticmethod
     def _unauthorized(connection, identity, reason):
@@ -201,29 +256,50 @@ class Bridge:
             self._connection_tasks.discard(task)
 
     async def _serve_charger(self, websocket):
-        identity = getattr(websocket, "ev_identity", None) or identity_from_path(websocket.request.path)
+        identity = getattr(websocket, "ev_identity", None) or identity_from_path(
+            websocket.request.path
+        )
         requested = websocket.request.headers.get("Sec-WebSocket-Protocol")
         if websocket.subprotocol != SUBPROTOCOL:
-            _logger.warning("event=subprotocol_refused identity=%s requested=%s", identity, requested)
+            _logger.warning(
+                "event=subprotocol_refused identity=%s requested=%s",
+                identity,
+                requested,
+            )
             return await websocket.close(1002, "ocpp1.6 subprotocol required")
         digest = getattr(websocket, "ev_credential", None)
         if digest is not None and not self.credentials.admits(identity, digest):
             # let in on a cached answer, and Odoo refused at the re-check in the meantime
             _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
             return await websocket.close(1008, "credentials no longer accepted")
-        cp = ChargePoint(identity, websocket, self.service, response_timeout=self.config.command_timeout)
+        cp = ChargePoint(
+            identity,
+            websocket,
+            self.service,
+            response_timeout=self.config.command_timeout,
+        )
         previous = self.chargers.get(identity)
         self.chargers[identity] = cp
         if previous is not None:
             _logger.info("event=charger_replaced identity=%s", identity)
-            asyncio.ensure_future(previous._connection.close(1000, "replaced by a new connection"))
+            asyncio.ensure_future(
+                previous._connection.close(1000, "replaced by a new connection")
+            )
         await self.router.register(identity)
-        _logger.info("event=charger_connected identity=%s remote=%s", identity, websocket.remote_address)
+        _logger.info(
+            "event=charger_connected identity=%s remote=%s",
+            identity,
+            websocket.remote_address,
+        )
         try:
             await self.service.connection(identity, True)
             await cp.start()
         except websockets.ConnectionClosed as closed:
-            _logger.info("event=charger_disconnected identity=%s code=%s", identity, closed.rcvd.code if closed.rcvd else None)
+            _logger.info(
+                "event=charger_disconnected identity=%s code=%s",
+                identity,
+                closed.rcvd.code if closed.rcvd else None,
+            )
         except Exception:  # noqa: BLE001
             _logger.exception("event=charger_failed identity=%s", identity)
         finally:
@@ -240,11 +316,17 @@ class Bridge:
 
     async def remote_stop(self, identity, transaction_id):
         from .commands import CommandError
+
         try:
-            answer = await self.router.send_command(identity, "remote_stop_transaction",
-                                                    {"transaction_id": transaction_id})
+            answer = await self.router.send_command(
+                identity, "remote_stop_transaction", {"transaction_id": transaction_id}
+            )
         except CommandError as error:
-            _logger.warning("event=remote_stop_failed identity=%s transaction_id=%s status=%s",
-                            identity, transaction_id, error.status)
+            _logger.warning(
+                "event=remote_stop_failed identity=%s transaction_id=%s status=%s",
+                identity,
+                transaction_id,
+                error.status,
+            )
             return None
         return answer.get("status")

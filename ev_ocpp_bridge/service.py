@@ -53,16 +53,23 @@ class ChargingService:
         self.config = bridge.config
         self.outbox = bridge.outbox
         self.authorizer = bridge.authorizer
-        self.transactions = {}      # transaction_id -> TransactionState
-        self.pending_remote = {}    # (identity, connector_id or 0) -> PendingRemoteStart
-        self.vendors = {}           # identity -> vendor (for quirks)
-        self._last_heartbeat = {}   # identity -> monotonic time of the last queued heartbeat
+        self.transactions = {}  # transaction_id -> TransactionState
+        self.pending_remote = {}  # (identity, connector_id or 0) -> PendingRemoteStart
+        self.vendors = {}  # identity -> vendor (for quirks)
+        self._last_heartbeat = {}  # identity -> monotonic time of the last queued heartbeat
         self._tasks = set()
 
     async def load(self):
-        for transaction_id, identity, connector_id, meter_start, max_energy_wh in await self.outbox.active_transactions():
+        for (
+            transaction_id,
+            identity,
+            connector_id,
+            meter_start,
+            max_energy_wh,
+        ) in await self.outbox.active_transactions():
             self.transactions[transaction_id] = TransactionState(
-                transaction_id, identity, connector_id, meter_start, max_energy_wh)
+                transaction_id, identity, connector_id, meter_start, max_energy_wh
+            )
         await self.authorizer.load()
 
     # -- events without a reply from Odoo ---------------------------------
@@ -76,7 +83,9 @@ class ChargingService:
     async def boot(self, identity, payload):
         self.vendors[identity] = payload.get("charge_point_vendor")
         await self.record(identity, "boot", payload)
-        return self.bridge.credentials.heartbeat_interval(identity, self.config.heartbeat_interval)
+        return self.bridge.credentials.heartbeat_interval(
+            identity, self.config.heartbeat_interval
+        )
 
     async def heartbeat(self, identity):
         now = time.monotonic()
@@ -91,14 +100,19 @@ class ChargingService:
     # -- authorization -------------------------------------------------------
 
     async def authorize(self, identity, id_tag, connector_id=None):
-        info, _max_energy_wh, _online = await self.authorizer.authorize(identity, id_tag, connector_id)
+        info, _max_energy_wh, _online = await self.authorizer.authorize(
+            identity, id_tag, connector_id
+        )
         return info
 
     # -- transactions ----------------------------------------------------------
 
-    def remember_remote_start(self, identity, connector_id, remote_request_id, max_energy_wh):
+    def remember_remote_start(
+        self, identity, connector_id, remote_request_id, max_energy_wh
+    ):
         self.pending_remote[(identity, connector_id or 0)] = PendingRemoteStart(
-            remote_request_id, max_energy_wh, time.monotonic() + 600)
+            remote_request_id, max_energy_wh, time.monotonic() + 600
+        )
 
     def forget_remote_start(self, identity, connector_id):
         self.pending_remote.pop((identity, connector_id or 0), None)
@@ -113,56 +127,119 @@ class ChargingService:
                     return pending
         return None
 
-    async def start_transaction(self, identity, connector_id, id_tag, meter_start, timestamp, reservation_id=None):
+    async def start_transaction(
+        self,
+        identity,
+        connector_id,
+        id_tag,
+        meter_start,
+        timestamp,
+        reservation_id=None,
+    ):
         """Returns ``(transaction_id, id_tag_info)``; a replay gets the same id."""
         start_hash = hashlib.sha256(
-            ("%s|%s|%s|%s|%s" % (identity, connector_id, id_tag, meter_start, timestamp)).encode("utf-8")
+            (
+                "%s|%s|%s|%s|%s"
+                % (identity, connector_id, id_tag, meter_start, timestamp)
+            ).encode("utf-8")
         ).hexdigest()
-        info, max_energy_wh, _online = await self.authorizer.authorize(identity, id_tag, connector_id)
+        info, max_energy_wh, _online = await self.authorizer.authorize(
+            identity, id_tag, connector_id
+        )
         pending = self._take_remote_start(identity, connector_id)
         remote_request_id = None
         if pending is not None:
             remote_request_id = pending.remote_request_id
             max_energy_wh = _smaller(max_energy_wh, pending.max_energy_wh)
         fields = {
-            "connector_id": connector_id, "id_tag": id_tag, "meter_start": meter_start,
-            "timestamp": timestamp, "reservation_id": reservation_id, "id_tag_info": info,
-            "max_energy_wh": max_energy_wh, "remote_request_id": remote_request_id,
+            "connector_id": connector_id,
+            "id_tag": id_tag,
+            "meter_start": meter_start,
+            "timestamp": timestamp,
+            "reservation_id": reservation_id,
+            "id_tag_info": info,
+            "max_energy_wh": max_energy_wh,
+            "remote_request_id": remote_request_id,
         }
-        transaction_id, stored, replayed = await self.outbox.start_transaction(identity, start_hash, fields, utc_now())
+        transaction_id, stored, replayed = await self.outbox.start_transaction(
+            identity, start_hash, fields, utc_now()
+        )
         if replayed:
-            _logger.info("event=start_replayed identity=%s transaction_id=%s", identity, transaction_id)
-            if pending is not None:  # the remote start was not for this (replayed) transaction
+            _logger.info(
+                "event=start_replayed identity=%s transaction_id=%s",
+                identity,
+                transaction_id,
+            )
+            if (
+                pending is not None
+            ):  # the remote start was not for this (replayed) transaction
                 self.pending_remote[(identity, connector_id)] = pending
             info = stored["id_tag_info"] or info
         else:
-            _logger.info("event=transaction_started identity=%s transaction_id=%s connector_id=%s max_energy_wh=%s",
-                         identity, transaction_id, connector_id, max_energy_wh)
-        if transaction_id not in self.transactions and stored.get("state", "active") == "active":
+            _logger.info(
+                "event=transaction_started identity=%s transaction_id=%s connector_id=%s max_energy_wh=%s",
+                identity,
+                transaction_id,
+                connector_id,
+                max_energy_wh,
+            )
+        if (
+            transaction_id not in self.transactions
+            and stored.get("state", "active") == "active"
+        ):
             self.transactions[transaction_id] = TransactionState(
-                transaction_id, identity, connector_id, meter_start, stored.get("max_energy_wh"))
+                transaction_id,
+                identity,
+                connector_id,
+                meter_start,
+                stored.get("max_energy_wh"),
+            )
         return transaction_id, info
 
-    async def meter_values(self, identity, connector_id, meter_value, transaction_id=None):
+    async def meter_values(
+        self, identity, connector_id, meter_value, transaction_id=None
+    ):
         samples = meter.normalise(meter_value, self.vendors.get(identity))
         await self.outbox.stage_samples(identity, transaction_id, connector_id, samples)
         state = self.transactions.get(transaction_id)
         if state is not None and state.identity == identity:
             self._observe(state, samples)
 
-    async def stop_transaction(self, identity, transaction_id, meter_stop, timestamp, reason=None, id_tag=None,
-                               transaction_data=None):
-        samples = meter.normalise(transaction_data, self.vendors.get(identity)) if transaction_data else []
+    async def stop_transaction(
+        self,
+        identity,
+        transaction_id,
+        meter_stop,
+        timestamp,
+        reason=None,
+        id_tag=None,
+        transaction_data=None,
+    ):
+        samples = (
+            meter.normalise(transaction_data, self.vendors.get(identity))
+            if transaction_data
+            else []
+        )
         payload = {
-            "transaction_id": transaction_id, "meter_stop": meter_stop, "timestamp": timestamp,
-            "reason": reason, "id_tag": id_tag, "samples": samples,
+            "transaction_id": transaction_id,
+            "meter_stop": meter_stop,
+            "timestamp": timestamp,
+            "reason": reason,
+            "id_tag": id_tag,
+            "samples": samples,
         }
         is_new = await self.outbox.stop_transaction(identity, payload, utc_now())
         state = self.transactions.get(transaction_id)
         if state is not None and state.identity == identity:
             del self.transactions[transaction_id]
-        _logger.info("event=transaction_stopped identity=%s transaction_id=%s meter_stop=%s reason=%s new=%s",
-                     identity, transaction_id, meter_stop, reason, is_new)
+        _logger.info(
+            "event=transaction_stopped identity=%s transaction_id=%s meter_stop=%s reason=%s new=%s",
+            identity,
+            transaction_id,
+            meter_stop,
+            reason,
+            is_new,
+        )
         if id_tag:
             return self.authorizer.cached_status(id_tag) or {"status": "Accepted"}
         return None
@@ -186,14 +263,25 @@ class ChargingService:
         meter interval after the sample we act on."""
         lag_wh = 0.0
         if state.last_power_w and state.interval_s:
-            lag_wh = self.config.autostop_margin_factor * max(state.last_power_w, 0.0) * state.interval_s / 3600.0
+            lag_wh = (
+                self.config.autostop_margin_factor
+                * max(state.last_power_w, 0.0)
+                * state.interval_s
+                / 3600.0
+            )
         return max(self.config.autostop_margin_wh, lag_wh)
 
     def check_limit(self, state):
-        if state.max_energy_wh is None or state.stop_requested or state.last_energy_wh is None:
+        if (
+            state.max_energy_wh is None
+            or state.stop_requested
+            or state.last_energy_wh is None
+        ):
             return
         if state.delivered_wh + self.margin_wh(state) >= state.max_energy_wh:
-            self.request_stop(state.identity, state.transaction_id, "max_energy_reached")
+            self.request_stop(
+                state.identity, state.transaction_id, "max_energy_reached"
+            )
 
     def request_stop(self, identity, transaction_id, why):
         state = self.transactions.get(transaction_id)
@@ -206,12 +294,22 @@ class ChargingService:
         task.add_done_callback(self._tasks.discard)
 
     async def _remote_stop(self, identity, transaction_id, why):
-        _logger.info("event=auto_stop identity=%s transaction_id=%s why=%s", identity, transaction_id, why)
+        _logger.info(
+            "event=auto_stop identity=%s transaction_id=%s why=%s",
+            identity,
+            transaction_id,
+            why,
+        )
         status = None
         try:
             status = await self.bridge.remote_stop(identity, transaction_id)
         except Exception as error:  # noqa: BLE001
-            _logger.warning("event=auto_stop_failed identity=%s transaction_id=%s error=%r", identity, transaction_id, error)
+            _logger.warning(
+                "event=auto_stop_failed identity=%s transaction_id=%s error=%r",
+                identity,
+                transaction_id,
+                error,
+            )
         if status != "Accepted":
             state = self.transactions.get(transaction_id)
             if state is not None:
@@ -227,17 +325,26 @@ class ChargingService:
             max_energy_wh = data.get("max_energy_wh")
             session_id = data.get("session_id")
             if state is not None and max_energy_wh is not None:
-                state.max_energy_wh = _smaller(state.max_energy_wh, float(max_energy_wh))
+                state.max_energy_wh = _smaller(
+                    state.max_energy_wh, float(max_energy_wh)
+                )
                 self.check_limit(state)
             if session_id is not None or max_energy_wh is not None:
-                task = asyncio.ensure_future(self.outbox.update_transaction(
-                    transaction_id, session_id, state.max_energy_wh if state else max_energy_wh))
+                task = asyncio.ensure_future(
+                    self.outbox.update_transaction(
+                        transaction_id,
+                        session_id,
+                        state.max_energy_wh if state else max_energy_wh,
+                    )
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         elif kind == "meter_values" and data.get("stop"):
             transaction_id = event["payload"].get("transaction_id")
             if transaction_id is not None and transaction_id in self.transactions:
-                self.request_stop(event["identity"], transaction_id, "odoo_requested_stop")
+                self.request_stop(
+                    event["identity"], transaction_id, "odoo_requested_stop"
+                )
 
     async def close(self):
         for task in list(self._tasks):

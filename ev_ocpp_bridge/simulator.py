@@ -28,8 +28,16 @@ import websockets
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import (
-    Action, AvailabilityStatus, ChargePointErrorCode, ChargePointStatus, ChargingProfileStatus,
-    ClearCacheStatus, ConfigurationStatus, RemoteStartStopStatus, ResetStatus, TriggerMessageStatus,
+    Action,
+    AvailabilityStatus,
+    ChargePointErrorCode,
+    ChargePointStatus,
+    ChargingProfileStatus,
+    ClearCacheStatus,
+    ConfigurationStatus,
+    RemoteStartStopStatus,
+    ResetStatus,
+    TriggerMessageStatus,
     UnlockStatus,
 )
 
@@ -48,9 +56,15 @@ def basic_auth(identity, password):
 async def connect(url, identity, password=None, **kwargs):
     """Open a websocket the way a charger does: ``<url>/<identity>``, ocpp1.6, Basic auth."""
     headers = basic_auth(identity, password) if password is not None else None
-    return await websockets.connect("%s/%s" % (url.rstrip("/"), identity), subprotocols=["ocpp1.6"],
-                                    additional_headers=headers, compression=None, open_timeout=30,
-                                    ping_interval=None, **kwargs)
+    return await websockets.connect(
+        "%s/%s" % (url.rstrip("/"), identity),
+        subprotocols=["ocpp1.6"],
+        additional_headers=headers,
+        compression=None,
+        open_timeout=30,
+        ping_interval=None,
+        **kwargs,
+    )
 
 
 class SimulatedChargePoint(ChargePoint):
@@ -62,8 +76,11 @@ class SimulatedChargePoint(ChargePoint):
         self.owner = owner
         self.received = []
         self.answers = {}
-        self.configuration = {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60",
-                              "NumberOfConnectors": "1"}
+        self.configuration = {
+            "HeartbeatInterval": "300",
+            "MeterValueSampleInterval": "60",
+            "NumberOfConnectors": "1",
+        }
 
     def _answer(self, action, default):
         return self.answers.get(action, default)
@@ -76,12 +93,18 @@ class SimulatedChargePoint(ChargePoint):
     @on(Action.remote_start_transaction)
     def on_remote_start(self, id_tag, **kwargs):
         self._notify("RemoteStartTransaction", id_tag=id_tag, **kwargs)
-        return call_result.RemoteStartTransaction(status=self._answer("RemoteStartTransaction", RemoteStartStopStatus.accepted))
+        return call_result.RemoteStartTransaction(
+            status=self._answer(
+                "RemoteStartTransaction", RemoteStartStopStatus.accepted
+            )
+        )
 
     @on(Action.remote_stop_transaction)
     def on_remote_stop(self, transaction_id, **kwargs):
         self._notify("RemoteStopTransaction", transaction_id=transaction_id)
-        return call_result.RemoteStopTransaction(status=self._answer("RemoteStopTransaction", RemoteStartStopStatus.accepted))
+        return call_result.RemoteStopTransaction(
+            status=self._answer("RemoteStopTransaction", RemoteStartStopStatus.accepted)
+        )
 
     @on(Action.reset)
     def on_reset(self, type, **kwargs):
@@ -91,25 +114,37 @@ class SimulatedChargePoint(ChargePoint):
     @on(Action.unlock_connector)
     def on_unlock(self, connector_id, **kwargs):
         self._notify("UnlockConnector", connector_id=connector_id)
-        return call_result.UnlockConnector(status=self._answer("UnlockConnector", UnlockStatus.unlocked))
+        return call_result.UnlockConnector(
+            status=self._answer("UnlockConnector", UnlockStatus.unlocked)
+        )
 
     @on(Action.change_availability)
     def on_change_availability(self, connector_id, type, **kwargs):
         self._notify("ChangeAvailability", connector_id=connector_id, type=type)
-        return call_result.ChangeAvailability(status=self._answer("ChangeAvailability", AvailabilityStatus.accepted))
+        return call_result.ChangeAvailability(
+            status=self._answer("ChangeAvailability", AvailabilityStatus.accepted)
+        )
 
     @on(Action.trigger_message)
     def on_trigger_message(self, requested_message, **kwargs):
         self._notify("TriggerMessage", requested_message=requested_message, **kwargs)
-        return call_result.TriggerMessage(status=self._answer("TriggerMessage", TriggerMessageStatus.accepted))
+        return call_result.TriggerMessage(
+            status=self._answer("TriggerMessage", TriggerMessageStatus.accepted)
+        )
 
     @on(Action.get_configuration)
     def on_get_configuration(self, **kwargs):
         self._notify("GetConfiguration", **kwargs)
         keys = kwargs.get("key") or list(self.configuration)
-        known = [{"key": k, "readonly": False, "value": self.configuration[k]} for k in keys if k in self.configuration]
+        known = [
+            {"key": k, "readonly": False, "value": self.configuration[k]}
+            for k in keys
+            if k in self.configuration
+        ]
         unknown = [k for k in keys if k not in self.configuration]
-        return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
+        return call_result.GetConfiguration(
+            configuration_key=known, unknown_key=unknown or None
+        )
 
     @on(Action.change_configuration)
     def on_change_configuration(self, key, value, **kwargs):
@@ -122,31 +157,71 @@ class SimulatedChargePoint(ChargePoint):
     @on(Action.clear_cache)
     def on_clear_cache(self, **kwargs):
         self._notify("ClearCache")
-        return call_result.ClearCache(status=self._answer("ClearCache", ClearCacheStatus.accepted))
+        return call_result.ClearCache(
+            status=self._answer("ClearCache", ClearCacheStatus.accepted)
+        )
 
     @on(Action.set_charging_profile)
     def on_set_charging_profile(self, connector_id, cs_charging_profiles, **kwargs):
-        self._notify("SetChargingProfile", connector_id=connector_id, cs_charging_profiles=cs_charging_profiles)
-        return call_result.SetChargingProfile(status=self._answer("SetChargingProfile", ChargingProfileStatus.accepted))
+        self._notify(
+            "SetChargingProfile",
+            connector_id=connector_id,
+            cs_charging_profiles=cs_charging_profiles,
+        )
+        return call_result.SetChargingProfile(
+            status=self._answer("SetChargingProfile", ChargingProfileStatus.accepted)
+        )
 
 
 def energy_sample(meter_wh, power_w, soc=None, context="Sample.Periodic"):
     values = [
-        {"value": "%.1f" % meter_wh, "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": context},
-        {"value": "%.1f" % power_w, "measurand": "Power.Active.Import", "unit": "W", "context": context},
+        {
+            "value": "%.1f" % meter_wh,
+            "measurand": "Energy.Active.Import.Register",
+            "unit": "Wh",
+            "context": context,
+        },
+        {
+            "value": "%.1f" % power_w,
+            "measurand": "Power.Active.Import",
+            "unit": "W",
+            "context": context,
+        },
     ]
     if soc is not None:
-        values.append({"value": "%d" % soc, "measurand": "SoC", "unit": "Percent", "context": context})
+        values.append(
+            {
+                "value": "%d" % soc,
+                "measurand": "SoC",
+                "unit": "Percent",
+                "context": context,
+            }
+        )
     return [{"timestamp": utc_now(), "sampled_value": values}]
 
 
 class VirtualCharger:
     """One simulated charger with its own meter, sessions and reconnects."""
 
-    def __init__(self, url, identity, password=None, meter_interval=10.0, heartbeat_interval=None,
-                 power_kw=7.4, curve="taper", tags=("SIMTAG",), plug_delay=(1.0, 5.0), session_seconds=60.0,
-                 idle_seconds=(5.0, 15.0), sessions=0, reconnect=(1.0, 30.0), vendor="EVSim", model="Sim-1",
-                 soc_start=(20, 60)):
+    def __init__(
+        self,
+        url,
+        identity,
+        password=None,
+        meter_interval=10.0,
+        heartbeat_interval=None,
+        power_kw=7.4,
+        curve="taper",
+        tags=("SIMTAG",),
+        plug_delay=(1.0, 5.0),
+        session_seconds=60.0,
+        idle_seconds=(5.0, 15.0),
+        sessions=0,
+        reconnect=(1.0, 30.0),
+        vendor="EVSim",
+        model="Sim-1",
+        soc_start=(20, 60),
+    ):
         self.url = url
         self.identity = identity
         self.password = password
@@ -158,14 +233,14 @@ class VirtualCharger:
         self.plug_delay = plug_delay
         self.session_seconds = session_seconds
         self.idle_seconds = idle_seconds
-        self.sessions = sessions          # 0 = forever
+        self.sessions = sessions  # 0 = forever
         self.reconnect = reconnect
         self.vendor = vendor
         self.model = model
         self.soc_start = soc_start
         self.meter_wh = random.randint(0, 5_000_000)
         self.cp = None
-        self.pending = []                 # unanswered Start/Stop requests, replayed after reconnect
+        self.pending = []  # unanswered Start/Stop requests, replayed after reconnect
         self.transaction_id = None
         self.remote_start = asyncio.Event()
         self.remote_stop = asyncio.Event()
@@ -180,17 +255,24 @@ class VirtualCharger:
         would wait for its response timeout)."""
         reader = self._reader
         pending_call = asyncio.ensure_future(self.cp.call(request))
-        done, _ = await asyncio.wait({pending_call, reader}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {pending_call, reader}, return_when=asyncio.FIRST_COMPLETED
+        )
         if pending_call in done:
             return pending_call.result()
         pending_call.cancel()
-        raise ConnectionError("connection lost while waiting for %s" % type(request).__name__)
+        raise ConnectionError(
+            "connection lost while waiting for %s" % type(request).__name__
+        )
 
     def on_command(self, action, kwargs):
         if action == "RemoteStartTransaction":
             self._remote_tag = kwargs.get("id_tag")
             self.remote_start.set()
-        elif action == "RemoteStopTransaction" and kwargs.get("transaction_id") == self.transaction_id:
+        elif (
+            action == "RemoteStopTransaction"
+            and kwargs.get("transaction_id") == self.transaction_id
+        ):
             self.remote_stop.set()
 
     async def run(self):
@@ -200,22 +282,34 @@ class VirtualCharger:
         try:
             while not scenario.done():
                 try:
-                    async with await connect(self.url, self.identity, self.password) as ws:
+                    async with await connect(
+                        self.url, self.identity, self.password
+                    ) as ws:
                         self.connects += 1
                         backoff = self.reconnect[0]
                         self.cp = SimulatedChargePoint(self.identity, ws, owner=self)
                         reader = self._reader = asyncio.create_task(self.cp.start())
                         try:
                             await self._on_connected()
-                            done, _ = await asyncio.wait({reader, scenario}, return_when=asyncio.FIRST_COMPLETED)
+                            done, _ = await asyncio.wait(
+                                {reader, scenario}, return_when=asyncio.FIRST_COMPLETED
+                            )
                             if scenario in done:
                                 break
                         finally:
                             self._connected.clear()
                             reader.cancel()
-                except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as error:
+                except (
+                    OSError,
+                    websockets.WebSocketException,
+                    asyncio.TimeoutError,
+                ) as error:
                     self.errors += 1
-                    _logger.info("event=sim_disconnected identity=%s error=%r", self.identity, error)
+                    _logger.info(
+                        "event=sim_disconnected identity=%s error=%r",
+                        self.identity,
+                        error,
+                    )
                 self._connected.clear()
                 await asyncio.sleep(random.uniform(backoff / 2, backoff))
                 backoff = min(self.reconnect[1], backoff * 2)
@@ -223,11 +317,22 @@ class VirtualCharger:
             scenario.cancel()
 
     async def _on_connected(self):
-        boot = await self._call(call.BootNotification(charge_point_vendor=self.vendor, charge_point_model=self.model,
-                                                        firmware_version="1.0"))
+        boot = await self._call(
+            call.BootNotification(
+                charge_point_vendor=self.vendor,
+                charge_point_model=self.model,
+                firmware_version="1.0",
+            )
+        )
         interval = self.heartbeat_interval or (boot.interval if boot else 300)
-        await self._call(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                 status=ChargePointStatus.available, timestamp=utc_now()))
+        await self._call(
+            call.StatusNotification(
+                connector_id=1,
+                error_code=ChargePointErrorCode.no_error,
+                status=ChargePointStatus.available,
+                timestamp=utc_now(),
+            )
+        )
         await self._replay()
         self._connected.set()
         asyncio.ensure_future(self._heartbeats(self.cp, interval))
@@ -278,34 +383,61 @@ class VirtualCharger:
             await asyncio.sleep(random.uniform(*self.idle_seconds))
             await self._connected.wait()
             tag = random.choice(self.tags)
-            await self._send(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                     status=ChargePointStatus.preparing, timestamp=utc_now()))
+            await self._send(
+                call.StatusNotification(
+                    connector_id=1,
+                    error_code=ChargePointErrorCode.no_error,
+                    status=ChargePointStatus.preparing,
+                    timestamp=utc_now(),
+                )
+            )
             await asyncio.sleep(random.uniform(*self.plug_delay))
             auth = await self._send(call.Authorize(id_tag=tag))
             if auth is not None and auth.id_tag_info["status"] != "Accepted":
-                await self._send(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                         status=ChargePointStatus.available, timestamp=utc_now()))
+                await self._send(
+                    call.StatusNotification(
+                        connector_id=1,
+                        error_code=ChargePointErrorCode.no_error,
+                        status=ChargePointStatus.available,
+                        timestamp=utc_now(),
+                    )
+                )
                 self.completed_sessions += 1
                 continue
             await self._charge(tag)
             self.completed_sessions += 1
 
     async def _charge(self, tag):
-        start = call.StartTransaction(connector_id=1, id_tag=tag, meter_start=int(self.meter_wh), timestamp=utc_now())
+        start = call.StartTransaction(
+            connector_id=1,
+            id_tag=tag,
+            meter_start=int(self.meter_wh),
+            timestamp=utc_now(),
+        )
         answer = await self._send(start)
-        while answer is None and start in self.pending:  # wait for the replay after reconnect
+        while (
+            answer is None and start in self.pending
+        ):  # wait for the replay after reconnect
             await asyncio.sleep(0.2)
         if answer is not None:
             self.transaction_id = answer.transaction_id
-        await self._send(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                 status=ChargePointStatus.charging, timestamp=utc_now()))
+        await self._send(
+            call.StatusNotification(
+                connector_id=1,
+                error_code=ChargePointErrorCode.no_error,
+                status=ChargePointStatus.charging,
+                timestamp=utc_now(),
+            )
+        )
         soc = random.randint(*self.soc_start)
         self.remote_stop.clear()
         elapsed = 0.0
         reason = "Local"
         while elapsed < self.session_seconds:
             try:
-                await asyncio.wait_for(self.remote_stop.wait(), timeout=self.meter_interval)
+                await asyncio.wait_for(
+                    self.remote_stop.wait(), timeout=self.meter_interval
+                )
                 reason = "Remote"
                 break
             except asyncio.TimeoutError:
@@ -314,36 +446,98 @@ class VirtualCharger:
             power = self.power_w(soc)
             self.meter_wh += power * self.meter_interval / 3600.0
             soc = min(100, soc + power * self.meter_interval / 3600.0 / 600)
-            await self._send(call.MeterValues(connector_id=1, transaction_id=self.transaction_id,
-                                              meter_value=energy_sample(self.meter_wh, power, int(soc))))
-        stop = call.StopTransaction(meter_stop=int(self.meter_wh), timestamp=utc_now(),
-                                    transaction_id=self.transaction_id, reason=reason, id_tag=tag)
+            await self._send(
+                call.MeterValues(
+                    connector_id=1,
+                    transaction_id=self.transaction_id,
+                    meter_value=energy_sample(self.meter_wh, power, int(soc)),
+                )
+            )
+        stop = call.StopTransaction(
+            meter_stop=int(self.meter_wh),
+            timestamp=utc_now(),
+            transaction_id=self.transaction_id,
+            reason=reason,
+            id_tag=tag,
+        )
         await self._send(stop)
         self.transaction_id = None
-        await self._send(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                 status=ChargePointStatus.finishing, timestamp=utc_now()))
-        await self._send(call.StatusNotification(connector_id=1, error_code=ChargePointErrorCode.no_error,
-                                                 status=ChargePointStatus.available, timestamp=utc_now()))
+        await self._send(
+            call.StatusNotification(
+                connector_id=1,
+                error_code=ChargePointErrorCode.no_error,
+                status=ChargePointStatus.finishing,
+                timestamp=utc_now(),
+            )
+        )
+        await self._send(
+            call.StatusNotification(
+                connector_id=1,
+                error_code=ChargePointErrorCode.no_error,
+                status=ChargePointStatus.available,
+                timestamp=utc_now(),
+            )
+        )
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="ev-ocpp-sim", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="ws://127.0.0.1:9000/ocpp", help="base URL; identity is appended")
-    parser.add_argument("--count", type=int, default=1, help="number of virtual chargers")
-    parser.add_argument("--prefix", default="SIM-", help="identity prefix (SIM-00001 ...)")
-    parser.add_argument("--password", default=None, help="Basic auth password (security profile 1)")
-    parser.add_argument("--heartbeat-interval", type=float, default=None, help="override the interval from Boot")
-    parser.add_argument("--meter-interval", type=float, default=10.0, help="seconds between MeterValues")
+    parser = argparse.ArgumentParser(
+        prog="ev-ocpp-sim",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--url",
+        default="ws://127.0.0.1:9000/ocpp",
+        help="base URL; identity is appended",
+    )
+    parser.add_argument(
+        "--count", type=int, default=1, help="number of virtual chargers"
+    )
+    parser.add_argument(
+        "--prefix", default="SIM-", help="identity prefix (SIM-00001 ...)"
+    )
+    parser.add_argument(
+        "--password", default=None, help="Basic auth password (security profile 1)"
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=None,
+        help="override the interval from Boot",
+    )
+    parser.add_argument(
+        "--meter-interval", type=float, default=10.0, help="seconds between MeterValues"
+    )
     parser.add_argument("--power-kw", type=float, default=7.4, help="charging power")
-    parser.add_argument("--curve", choices=["flat", "taper"], default="taper", help="taper above 80%% SoC")
+    parser.add_argument(
+        "--curve",
+        choices=["flat", "taper"],
+        default="taper",
+        help="taper above 80%% SoC",
+    )
     parser.add_argument("--tags", default="SIMTAG", help="comma-separated RFID idTags")
-    parser.add_argument("--session-seconds", type=float, default=60.0, help="charging time per session")
-    parser.add_argument("--idle-seconds", default="5,15", help="min,max idle time between sessions")
-    parser.add_argument("--plug-delay", default="1,5", help="min,max seconds from plug-in to card tap")
-    parser.add_argument("--sessions", type=int, default=0, help="sessions per charger then exit (0 = forever)")
-    parser.add_argument("--reconnect", default="1,30", help="min,max reconnect backoff seconds")
-    parser.add_argument("--ramp", type=float, default=0.0, help="seconds to spread the connects over")
+    parser.add_argument(
+        "--session-seconds", type=float, default=60.0, help="charging time per session"
+    )
+    parser.add_argument(
+        "--idle-seconds", default="5,15", help="min,max idle time between sessions"
+    )
+    parser.add_argument(
+        "--plug-delay", default="1,5", help="min,max seconds from plug-in to card tap"
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=0,
+        help="sessions per charger then exit (0 = forever)",
+    )
+    parser.add_argument(
+        "--reconnect", default="1,30", help="min,max reconnect backoff seconds"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=0.0, help="seconds to spread the connects over"
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -355,10 +549,21 @@ def _pair(text):
 
 async def run(args):
     chargers = [
-        VirtualCharger(args.url, "%s%05d" % (args.prefix, index), args.password, args.meter_interval,
-                       args.heartbeat_interval, args.power_kw, args.curve, args.tags.split(","),
-                       _pair(args.plug_delay), args.session_seconds, _pair(args.idle_seconds), args.sessions,
-                       _pair(args.reconnect))
+        VirtualCharger(
+            args.url,
+            "%s%05d" % (args.prefix, index),
+            args.password,
+            args.meter_interval,
+            args.heartbeat_interval,
+            args.power_kw,
+            args.curve,
+            args.tags.split(","),
+            _pair(args.plug_delay),
+            args.session_seconds,
+            _pair(args.idle_seconds),
+            args.sessions,
+            _pair(args.reconnect),
+        )
         for index in range(1, args.count + 1)
     ]
 
@@ -366,15 +571,23 @@ async def run(args):
         await asyncio.sleep(delay)
         await charger.run()
 
-    tasks = [asyncio.create_task(start(c, args.ramp * i / max(1, len(chargers)))) for i, c in enumerate(chargers)]
+    tasks = [
+        asyncio.create_task(start(c, args.ramp * i / max(1, len(chargers))))
+        for i, c in enumerate(chargers)
+    ]
     _logger.info("event=sim_started chargers=%s url=%s", len(chargers), args.url)
     await asyncio.gather(*tasks)
-    _logger.info("event=sim_done sessions=%s", sum(c.completed_sessions for c in chargers))
+    _logger.info(
+        "event=sim_done sessions=%s", sum(c.completed_sessions for c in chargers)
+    )
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     logging.getLogger("ocpp").setLevel(logging.WARNING)
     try:
         asyncio.run(run(args))

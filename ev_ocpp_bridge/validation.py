@@ -69,7 +69,9 @@ class NotImplementedAction(OCPPError):
 class NotSupportedAction(OCPPError):
     # 1.6: "Requested Action is recognized but not supported by the receiver"
     code = "NotSupported"
-    default_description = "Requested Action is recognized but not supported by the receiver"
+    default_description = (
+        "Requested Action is recognized but not supported by the receiver"
+    )
 
 
 class GenericError(OCPPError):
@@ -98,7 +100,8 @@ def _relax(node):
         return {
             key: _relax(value)
             for key, value in node.items()
-            if key not in ("multipleOf", "$schema") and not (key == "format" and value == "date-time")
+            if key not in ("multipleOf", "$schema")
+            and not (key == "format" and value == "date-time")
         }
     if isinstance(node, list):
         return [_relax(value) for value in node]
@@ -127,7 +130,13 @@ def _to_ocpp_error(action, error):
     rule = getattr(error, "rule", None)
     cls = RULE_ERRORS.get(rule, PropertyConstraintViolation)
     path = getattr(error, "name", "data")
-    return cls(details={"cause": "%s: %s" % (action, error.message), "path": path, "rule": rule})
+    return cls(
+        details={
+            "cause": "%s: %s" % (action, error.message),
+            "path": path,
+            "rule": rule,
+        }
+    )
 
 
 def validate_request(action, payload):
