@@ -5,29 +5,53 @@ Conventions: money is ``Decimal`` THB, VAT included, rounded once per charge lin
 convention) or aware.  The Odoo models build :class:`TariffRates` and :class:`TouCalendar`
 from their records, call :func:`price_session` / :func:`quote`, and store the results.
 """
+
 from .energy import meter_at, split_energy
 from .money import CURRENCY, VAT_RATE, round_money, to_decimal, vat_included_split, wh
 from .quote import QUOTE_MAX_POWER_FACTOR, Quote, quote
 from .session import PriceLine, SessionFacts, SessionPrice, price_session
 from .tariff import (
-                     OVERSTAY_FROM,
-                     PARKING_ROUNDING,
-                     TIERS,
-                     OccupancyRule,
-                     TariffRates,
-                     TierRates,
-                     tesla_overstay_preset,
+    OVERSTAY_FROM,
+    PARKING_ROUNDING,
+    TIERS,
+    OccupancyRule,
+    TariffRates,
+    TierRates,
+    tesla_overstay_preset,
 )
 from .tou import OFF_PEAK, ON_PEAK, PERIODS, TouCalendar, split_by_period
 from .utility import EnergyCost, UtilityRates, energy_cost, margin
 
 __all__ = [
-    "CURRENCY", "VAT_RATE", "round_money", "to_decimal", "vat_included_split", "wh",
-    "ON_PEAK", "OFF_PEAK", "PERIODS", "TouCalendar", "split_by_period",
-    "split_energy", "meter_at",
-    "TIERS", "PARKING_ROUNDING", "OVERSTAY_FROM", "OccupancyRule", "TierRates", "TariffRates",
+    "CURRENCY",
+    "VAT_RATE",
+    "round_money",
+    "to_decimal",
+    "vat_included_split",
+    "wh",
+    "ON_PEAK",
+    "OFF_PEAK",
+    "PERIODS",
+    "TouCalendar",
+    "split_by_period",
+    "split_energy",
+    "meter_at",
+    "TIERS",
+    "PARKING_ROUNDING",
+    "OVERSTAY_FROM",
+    "OccupancyRule",
+    "TierRates",
+    "TariffRates",
     "tesla_overstay_preset",
-    "SessionFacts", "SessionPrice", "PriceLine", "price_session",
-    "QUOTE_MAX_POWER_FACTOR", "Quote", "quote",
-    "UtilityRates", "EnergyCost", "energy_cost", "margin",
+    "SessionFacts",
+    "SessionPrice",
+    "PriceLine",
+    "price_session",
+    "QUOTE_MAX_POWER_FACTOR",
+    "Quote",
+    "quote",
+    "UtilityRates",
+    "EnergyCost",
+    "energy_cost",
+    "margin",
 ]

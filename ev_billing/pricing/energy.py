@@ -6,6 +6,7 @@ With no samples this is pro-rating by time.  The exact (rational) on-peak energy
 half-up to whole Wh and off-peak gets the remainder, so the periods always add up to the total
 exactly and each period's energy is non-decreasing when more energy is metered.
 """
+
 from bisect import bisect_right
 from fractions import Fraction
 from math import gcd
@@ -51,8 +52,9 @@ def _register_at(times, values, t):
     return w0 * den + (values[i + 1] - w0) * (t - t0), den
 
 
-def _split_us(calendar, start, stop, meter_start, meter_stop, samples_us, cap=None,
-              on_peak=None):
+def _split_us(
+    calendar, start, stop, meter_start, meter_stop, samples_us, cap=None, on_peak=None
+):
     """Return (total, on_peak, off_peak, billed_total, billed_on, billed_off) in whole Wh.
 
     ``samples_us`` is an iterable of (µs, Wh) sorted by time.  ``cap`` limits billed energy to
@@ -76,8 +78,8 @@ def _split_us(calendar, start, stop, meter_start, meter_stop, samples_us, cap=No
         return total, total, 0, billed_total, billed_total, 0
     times, values = _timeline(start, stop, meter_start, total, samples_us)
     capped = billed_total != total
-    num, den = 0, 1          # exact metered on-peak energy
-    bnum, bden = 0, 1        # exact billed on-peak energy
+    num, den = 0, 1  # exact metered on-peak energy
+    bnum, bden = 0, 1  # exact billed on-peak energy
     for a, b in intervals:
         na, da = _register_at(times, values, a)
         nb, db = _register_at(times, values, b)
@@ -122,8 +124,13 @@ def split_energy(calendar, start, stop, meter_start, meter_stop, samples=()):
     beyond ``meter_stop`` are capped.  ``on_peak + off_peak == meter_stop - meter_start``.
     """
     _t, on, off, _bt, _bo, _bf = _split_us(
-        calendar, to_us(start), to_us(stop), wh(meter_start), wh(meter_stop),
-        _samples_to_us(samples))
+        calendar,
+        to_us(start),
+        to_us(stop),
+        wh(meter_start),
+        wh(meter_stop),
+        _samples_to_us(samples),
+    )
     return {ON_PEAK: on, OFF_PEAK: off}
 
 

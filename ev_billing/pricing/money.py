@@ -3,6 +3,7 @@
 The whole engine rounds money in exactly one place, :func:`round_money`: THB to 2 decimals,
 ROUND_HALF_UP, applied once per charge line.  Totals are sums of rounded lines.
 """
+
 from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCY = "THB"

@@ -1,4 +1,5 @@
 """Price one charging session: energy per TOU period, parking, overstay."""
+
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,9 +46,9 @@ class SessionFacts:
 class PriceLine:
     """One charge line as it would appear on an invoice (VAT included)."""
 
-    code: str            # energy_on_peak, energy_off_peak, parking, overstay
-    quantity: Decimal    # kWh, hours or minutes
-    uom: str             # 'kWh', 'hour', 'minute'
+    code: str  # energy_on_peak, energy_off_peak, parking, overstay
+    quantity: Decimal  # kWh, hours or minutes
+    uom: str  # 'kWh', 'hour', 'minute'
     amount: Decimal
 
 
@@ -62,19 +63,19 @@ class SessionPrice:
     """
 
     tier: str
-    energy_wh: int                 # metered: meter_stop - meter_start
+    energy_wh: int  # metered: meter_stop - meter_start
     energy_wh_on_peak: int
     energy_wh_off_peak: int
-    billed_wh: int                 # min(energy_wh, energy_cap_wh)
+    billed_wh: int  # min(energy_wh, energy_cap_wh)
     billed_wh_on_peak: int
     billed_wh_off_peak: int
     amount_energy_on_peak: Decimal
     amount_energy_off_peak: Decimal
     amount_energy: Decimal
-    parking_units: int             # started minutes or started hours, see parking_unit
-    parking_unit: str              # 'minute' or 'hour'
+    parking_units: int  # started minutes or started hours, see parking_unit
+    parking_unit: str  # 'minute' or 'hour'
     amount_parking: Decimal
-    overstay_minutes: int          # minutes subject to the overstay fee (multiplied included)
+    overstay_minutes: int  # minutes subject to the overstay fee (multiplied included)
     overstay_minutes_multiplied: int
     amount_overstay: Decimal
     amount_total: Decimal
@@ -94,17 +95,41 @@ class SessionPrice:
         """Non-zero charge lines, in invoice order."""
         out = []
         if self.billed_wh_on_peak:
-            out.append(PriceLine("energy_on_peak", Decimal(self.billed_wh_on_peak) / _THOUSAND,
-                                 "kWh", self.amount_energy_on_peak))
+            out.append(
+                PriceLine(
+                    "energy_on_peak",
+                    Decimal(self.billed_wh_on_peak) / _THOUSAND,
+                    "kWh",
+                    self.amount_energy_on_peak,
+                )
+            )
         if self.billed_wh_off_peak:
-            out.append(PriceLine("energy_off_peak", Decimal(self.billed_wh_off_peak) / _THOUSAND,
-                                 "kWh", self.amount_energy_off_peak))
+            out.append(
+                PriceLine(
+                    "energy_off_peak",
+                    Decimal(self.billed_wh_off_peak) / _THOUSAND,
+                    "kWh",
+                    self.amount_energy_off_peak,
+                )
+            )
         if self.amount_parking:
-            out.append(PriceLine("parking", Decimal(self.parking_units), self.parking_unit,
-                                 self.amount_parking))
+            out.append(
+                PriceLine(
+                    "parking",
+                    Decimal(self.parking_units),
+                    self.parking_unit,
+                    self.amount_parking,
+                )
+            )
         if self.amount_overstay:
-            out.append(PriceLine("overstay", Decimal(self.overstay_minutes), "minute",
-                                 self.amount_overstay))
+            out.append(
+                PriceLine(
+                    "overstay",
+                    Decimal(self.overstay_minutes),
+                    "minute",
+                    self.amount_overstay,
+                )
+            )
         return out
 
 
@@ -171,14 +196,20 @@ def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
     lo, hi = origin, unplug
     unit = US_PER_MINUTE
     rule = r.occupancy_rule
-    exempt = calendar._exempt_intervals(r.exempt_windows, lo, hi) if r.exempt_windows else ()
+    exempt = (
+        calendar._exempt_intervals(r.exempt_windows, lo, hi) if r.exempt_windows else ()
+    )
     if fee_on == fee_off:
         on_peak = ()
     else:
         on_peak = clip_intervals(on_peak_all, lo, hi)
     if rule is None and not exempt and not on_peak:
         minutes = -((origin - hi) // unit)
-        return minutes, 0, round_money((fee_on if fee_on == fee_off else fee_off) * minutes)
+        return (
+            minutes,
+            0,
+            round_money((fee_on if fee_on == fee_off else fee_off) * minutes),
+        )
     cuts = {lo, hi}
     for a, b in exempt:
         cuts.add(a)
@@ -231,13 +262,28 @@ def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
     if fee_on == fee_off:
         exact = fee_on * (n_on + n_off + multiplier * (n_on_x + n_off_x))
     else:
-        exact = fee_on * (n_on + multiplier * n_on_x) + fee_off * (n_off + multiplier * n_off_x)
+        exact = fee_on * (n_on + multiplier * n_on_x) + fee_off * (
+            n_off + multiplier * n_off_x
+        )
     minutes = n_on + n_off + n_on_x + n_off_x
     return minutes, n_on_x + n_off_x, round_money(exact)
 
 
-def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, meter_stop,
-              samples_us, occupancy, cap, vat_rate=VAT_RATE):
+def _price_us(
+    rates,
+    tier,
+    calendar,
+    start,
+    stop,
+    plug_in,
+    unplug,
+    meter_start,
+    meter_stop,
+    samples_us,
+    occupancy,
+    cap,
+    vat_rate=VAT_RATE,
+):
     r = rates.for_tier(tier)
     if stop < start:
         raise ValueError("stop_time is before start_time")
@@ -248,13 +294,21 @@ def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, 
     # on-peak intervals of the whole plugged-in time, computed once and clipped per charge
     on_peak_all = calendar._on_peak_intervals(plug_in, unplug)
     total, on, off, billed, bon, boff = _split_us(
-        calendar, start, stop, meter_start, meter_stop, samples_us, cap,
-        clip_intervals(on_peak_all, start, stop))
+        calendar,
+        start,
+        stop,
+        meter_start,
+        meter_stop,
+        samples_us,
+        cap,
+        clip_intervals(on_peak_all, start, stop),
+    )
     a_on = round_money((r.energy_price_on_peak * bon).scaleb(-3)) if bon else _NIL
     a_off = round_money((r.energy_price_off_peak * boff).scaleb(-3)) if boff else _NIL
     p_units, a_parking = _parking(r, on_peak_all, plug_in, unplug)
     o_minutes, o_multiplied, a_overstay = _overstay(
-        r, calendar, on_peak_all, stop, unplug, occupancy)
+        r, calendar, on_peak_all, stop, unplug, occupancy
+    )
     a_energy = a_on + a_off
     a_total = a_energy + a_parking + a_overstay
     # VAT per line, as Odoo's price-included tax with round-per-line: round(x·rate/(100+rate))
@@ -264,9 +318,26 @@ def _price_us(rates, tier, calendar, start, stop, plug_in, unplug, meter_start, 
         if amount:
             vat += (amount * vat_rate / divisor).quantize(_CENT, ROUND_HALF_UP)
     return SessionPrice(
-        tier, total, on, off, billed, bon, boff, a_on, a_off, a_energy,
-        p_units, "minute" if r.parking_rounding == "minute" else "hour", a_parking,
-        o_minutes, o_multiplied, a_overstay, a_total, a_total - vat, vat)
+        tier,
+        total,
+        on,
+        off,
+        billed,
+        bon,
+        boff,
+        a_on,
+        a_off,
+        a_energy,
+        p_units,
+        "minute" if r.parking_rounding == "minute" else "hour",
+        a_parking,
+        o_minutes,
+        o_multiplied,
+        a_overstay,
+        a_total,
+        a_total - vat,
+        vat,
+    )
 
 
 def price_session(rates, facts, calendar, vat_rate=VAT_RATE):
@@ -281,6 +352,18 @@ def price_session(rates, facts, calendar, vat_rate=VAT_RATE):
     unplug = stop if facts.unplug_time is None else to_us(facts.unplug_time)
     samples = _samples_to_us(facts.samples) if facts.samples else ()
     cap = None if facts.energy_cap_wh is None else wh(facts.energy_cap_wh)
-    return _price_us(rates, facts.tier, calendar, start, stop, plug_in, unplug,
-                     wh(facts.meter_start), wh(facts.meter_stop), samples,
-                     facts.occupancy, cap, to_decimal(vat_rate))
+    return _price_us(
+        rates,
+        facts.tier,
+        calendar,
+        start,
+        stop,
+        plug_in,
+        unplug,
+        wh(facts.meter_start),
+        wh(facts.meter_stop),
+        samples,
+        facts.occupancy,
+        cap,
+        to_decimal(vat_rate),
+    )

@@ -3,6 +3,7 @@
 A session keeps the :class:`TariffRates` it started with (frozen at session start).  All prices
 are THB, VAT included.
 """
+
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
@@ -76,9 +77,14 @@ class TierRates:
     occupancy_rule: OccupancyRule | None = None
 
     def __post_init__(self):
-        for name in ("energy_price_on_peak", "energy_price_off_peak",
-                     "parking_fee_per_hour_on_peak", "parking_fee_per_hour_off_peak",
-                     "overstay_fee_per_minute_on_peak", "overstay_fee_per_minute_off_peak"):
+        for name in (
+            "energy_price_on_peak",
+            "energy_price_off_peak",
+            "parking_fee_per_hour_on_peak",
+            "parking_fee_per_hour_off_peak",
+            "overstay_fee_per_minute_on_peak",
+            "overstay_fee_per_minute_off_peak",
+        ):
             value = to_decimal(getattr(self, name))
             if value < 0:
                 raise ValueError("%s must not be negative" % name)
@@ -86,17 +92,22 @@ class TierRates:
         for name in ("parking_free_minutes", "grace_minutes"):
             value = getattr(self, name)
             if int(value) != value or value < 0:
-                raise ValueError("%s must be a whole, non-negative number of minutes" % name)
+                raise ValueError(
+                    "%s must be a whole, non-negative number of minutes" % name
+                )
             object.__setattr__(self, name, int(value))
         if self.parking_rounding not in PARKING_ROUNDING:
             raise ValueError("parking_rounding must be one of %s" % (PARKING_ROUNDING,))
         if self.overstay_from not in OVERSTAY_FROM:
             raise ValueError("overstay_from must be one of %s" % (OVERSTAY_FROM,))
-        object.__setattr__(self, "exempt_windows",
-                           tuple(_window(w) for w in self.exempt_windows))
+        object.__setattr__(
+            self, "exempt_windows", tuple(_window(w) for w in self.exempt_windows)
+        )
 
     @classmethod
-    def flat(cls, energy_price, parking_fee_per_hour=ZERO, overstay_fee_per_minute=ZERO, **kw):
+    def flat(
+        cls, energy_price, parking_fee_per_hour=ZERO, overstay_fee_per_minute=ZERO, **kw
+    ):
         """Rates with the same parking and overstay fee in both periods.
 
         ``energy_price`` is one price or an ``(on_peak, off_peak)`` pair.
@@ -105,11 +116,15 @@ class TierRates:
             on, off = energy_price
         else:
             on = off = energy_price
-        return cls(energy_price_on_peak=on, energy_price_off_peak=off,
-                   parking_fee_per_hour_on_peak=parking_fee_per_hour,
-                   parking_fee_per_hour_off_peak=parking_fee_per_hour,
-                   overstay_fee_per_minute_on_peak=overstay_fee_per_minute,
-                   overstay_fee_per_minute_off_peak=overstay_fee_per_minute, **kw)
+        return cls(
+            energy_price_on_peak=on,
+            energy_price_off_peak=off,
+            parking_fee_per_hour_on_peak=parking_fee_per_hour,
+            parking_fee_per_hour_off_peak=parking_fee_per_hour,
+            overstay_fee_per_minute_on_peak=overstay_fee_per_minute,
+            overstay_fee_per_minute_off_peak=overstay_fee_per_minute,
+            **kw,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +152,9 @@ TESLA_OVERSTAY_FEE_PER_MINUTE = Decimal("12")
 TESLA_GRACE_MINUTES = 5
 
 
-def tesla_overstay_preset(energy_price_on_peak, energy_price_off_peak=None, **overrides):
+def tesla_overstay_preset(
+    energy_price_on_peak, energy_price_off_peak=None, **overrides
+):
     """:class:`TierRates` with the Tesla-style idle fee.
 
     12 THB per minute, charged only while the station is at least 50 % occupied, doubled at
@@ -154,7 +171,9 @@ def tesla_overstay_preset(energy_price_on_peak, energy_price_off_peak=None, **ov
         overstay_fee_per_minute_off_peak=TESLA_OVERSTAY_FEE_PER_MINUTE,
         grace_minutes=TESLA_GRACE_MINUTES,
         overstay_from="charge_end",
-        occupancy_rule=OccupancyRule(min_percent=Decimal("50"), full_multiplier=Decimal("2")),
+        occupancy_rule=OccupancyRule(
+            min_percent=Decimal("50"), full_multiplier=Decimal("2")
+        ),
     )
     values.update(overrides)
     return TierRates(**values)

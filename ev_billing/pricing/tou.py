@@ -4,6 +4,7 @@ Time convention: a *naive* datetime is UTC (what Odoo stores in Datetime fields)
 datetime is converted to UTC.  Internally every instant is an integer number of microseconds
 since the Unix epoch (UTC), so the arithmetic is exact and fast.
 """
+
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -55,11 +56,25 @@ class TouCalendar:
     Instances are immutable in behaviour; they keep small per-day caches.
     """
 
-    __slots__ = ("tz", "holidays", "on_peak_start", "on_peak_end", "on_peak_weekdays",
-                 "_days", "_exempt", "_offset_guess")
+    __slots__ = (
+        "tz",
+        "holidays",
+        "on_peak_start",
+        "on_peak_end",
+        "on_peak_weekdays",
+        "_days",
+        "_exempt",
+        "_offset_guess",
+    )
 
-    def __init__(self, tz="Asia/Bangkok", holidays=(), on_peak_start=time(9),
-                 on_peak_end=time(22), on_peak_weekdays=(0, 1, 2, 3, 4)):
+    def __init__(
+        self,
+        tz="Asia/Bangkok",
+        holidays=(),
+        on_peak_start=time(9),
+        on_peak_end=time(22),
+        on_peak_weekdays=(0, 1, 2, 3, 4),
+    ):
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self.holidays = frozenset(holidays)
         if not on_peak_start < on_peak_end:
@@ -74,7 +89,11 @@ class TouCalendar:
 
     def __repr__(self):
         return "TouCalendar(tz=%r, holidays=%d dates, on_peak=%s-%s)" % (
-            self.tz.key, len(self.holidays), self.on_peak_start, self.on_peak_end)
+            self.tz.key,
+            len(self.holidays),
+            self.on_peak_start,
+            self.on_peak_end,
+        )
 
     # -- internal, integer microseconds -------------------------------------------------
     def _local_us(self, day, t):
@@ -88,9 +107,12 @@ class TouCalendar:
             midnight = self._local_us(day, time(0))
             next_midnight = self._local_us(date.fromordinal(ordinal + 1), time(0))
             if day.weekday() in self.on_peak_weekdays and day not in self.holidays:
-                info = (midnight, next_midnight,
-                        self._local_us(day, self.on_peak_start),
-                        self._local_us(day, self.on_peak_end))
+                info = (
+                    midnight,
+                    next_midnight,
+                    self._local_us(day, self.on_peak_start),
+                    self._local_us(day, self.on_peak_end),
+                )
             else:
                 info = (midnight, next_midnight, None, None)
             self._days[ordinal] = info

@@ -3,6 +3,7 @@
 Utility prices are VAT-exclusive (as on MEA/PEA bills): energy charge (TOU or progressive
 blocks) + Ft per kWh, then VAT, plus a monthly service charge.
 """
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,11 +36,18 @@ class UtilityRates:
     def __post_init__(self):
         if self.kind not in ("tou", "progressive"):
             raise ValueError("kind must be 'tou' or 'progressive'")
-        for name in ("on_peak_per_kwh", "off_peak_per_kwh", "ft_per_kwh", "vat_percent",
-                     "service_charge_per_month"):
+        for name in (
+            "on_peak_per_kwh",
+            "off_peak_per_kwh",
+            "ft_per_kwh",
+            "vat_percent",
+            "service_charge_per_month",
+        ):
             object.__setattr__(self, name, to_decimal(getattr(self, name)))
-        blocks = tuple((None if up is None else to_decimal(up), to_decimal(price))
-                       for up, price in self.blocks)
+        blocks = tuple(
+            (None if up is None else to_decimal(up), to_decimal(price))
+            for up, price in self.blocks
+        )
         if self.kind == "progressive":
             if not blocks or blocks[-1][0] is not None:
                 raise ValueError("the last progressive block must be open-ended (None)")
@@ -52,21 +60,33 @@ class UtilityRates:
     def tou_seed(cls):
         """The seed's TOU figures (MEA rate 1.2.2 TOU, below 22 kV): 5.7982 / 2.6369 THB/kWh,
         Ft 0.9343 THB/kWh, VAT 7 %, service charge 38.22 THB a month."""
-        return cls(kind="tou", on_peak_per_kwh=Decimal("5.7982"),
-                   off_peak_per_kwh=Decimal("2.6369"), ft_per_kwh=Decimal("0.9343"),
-                   vat_percent=Decimal("7"), service_charge_per_month=Decimal("38.22"),
-                   name="MEA 1.2.2 TOU (seed)")
+        return cls(
+            kind="tou",
+            on_peak_per_kwh=Decimal("5.7982"),
+            off_peak_per_kwh=Decimal("2.6369"),
+            ft_per_kwh=Decimal("0.9343"),
+            vat_percent=Decimal("7"),
+            service_charge_per_month=Decimal("38.22"),
+            name="MEA 1.2.2 TOU (seed)",
+        )
 
     @classmethod
     def progressive_mea_1_1_2(cls, ft_per_kwh=Decimal("0.9343")):
         """MEA residential rate 1.1.2 (over 150 kWh a month): 3.2484 THB for the first 150 kWh,
         4.2218 up to 400 kWh, 4.4217 above; service charge 24.62 THB.  Check the figures
         against the utility's current tariff sheet before relying on them."""
-        return cls(kind="progressive",
-                   blocks=((Decimal(150), Decimal("3.2484")), (Decimal(400), Decimal("4.2218")),
-                           (None, Decimal("4.4217"))),
-                   ft_per_kwh=ft_per_kwh, vat_percent=Decimal("7"),
-                   service_charge_per_month=Decimal("24.62"), name="MEA 1.1.2 progressive")
+        return cls(
+            kind="progressive",
+            blocks=(
+                (Decimal(150), Decimal("3.2484")),
+                (Decimal(400), Decimal("4.2218")),
+                (None, Decimal("4.4217")),
+            ),
+            ft_per_kwh=ft_per_kwh,
+            vat_percent=Decimal("7"),
+            service_charge_per_month=Decimal("24.62"),
+            name="MEA 1.1.2 progressive",
+        )
 
     def block_charge(self, kwh, month_to_date_kwh=ZERO):
         """Energy charge (exact) of ``kwh`` consumed after ``month_to_date_kwh`` this month."""
@@ -98,7 +118,9 @@ class EnergyCost:
     amount_total: Decimal
 
 
-def energy_cost(utility, energy_wh_by_period, month_to_date_kwh=ZERO, sessions_in_month=None):
+def energy_cost(
+    utility, energy_wh_by_period, month_to_date_kwh=ZERO, sessions_in_month=None
+):
     """Electricity cost of a session.
 
     ``energy_wh_by_period``: ``{'on_peak': Wh, 'off_peak': Wh}`` (e.g.
@@ -119,7 +141,9 @@ def energy_cost(utility, energy_wh_by_period, month_to_date_kwh=ZERO, sessions_i
     energy = round_money(energy)
     ft = round_money(utility.ft_per_kwh * kwh)
     if sessions_in_month:
-        service = round_money(utility.service_charge_per_month / Decimal(sessions_in_month))
+        service = round_money(
+            utility.service_charge_per_month / Decimal(sessions_in_month)
+        )
     else:
         service = round_money(ZERO)
     untaxed = energy + ft + service
