@@ -32,10 +32,23 @@ def pytest_collection_modifyitems(items):
 
 def bridge_config(odoo_url, outbox_path, **overrides):
     values = dict(
-        odoo_url=odoo_url, odoo_db=DATABASE, odoo_api_key=API_KEY, ocpp_host="127.0.0.1", ocpp_port=0,
-        command_host="127.0.0.1", command_port=0, command_token=COMMAND_TOKEN, outbox_path=str(outbox_path),
-        outbox_synchronous="NORMAL", retry_min=0.05, retry_max=0.5, meter_flush_seconds=0.5,
-        authorize_timeout=0.5, credentials_timeout=2.0, command_timeout=3.0, ping_interval=0,
+        odoo_url=odoo_url,
+        odoo_db=DATABASE,
+        odoo_api_key=API_KEY,
+        ocpp_host="127.0.0.1",
+        ocpp_port=0,
+        command_host="127.0.0.1",
+        command_port=0,
+        command_token=COMMAND_TOKEN,
+        outbox_path=str(outbox_path),
+        outbox_synchronous="NORMAL",
+        retry_min=0.05,
+        retry_max=0.5,
+        meter_flush_seconds=0.5,
+        authorize_timeout=0.5,
+        credentials_timeout=2.0,
+        command_timeout=3.0,
+        ping_interval=0,
     )
     values.update(overrides)
     config = Config(**values)
@@ -62,7 +75,9 @@ class BridgeHarness:
         self.connections = []
 
     async def start(self, **overrides):
-        self.bridge = Bridge(bridge_config(self.odoo.url, self.tmp_path / "outbox.sqlite", **overrides))
+        self.bridge = Bridge(
+            bridge_config(self.odoo.url, self.tmp_path / "outbox.sqlite", **overrides)
+        )
         await self.bridge.start()
         return self.bridge
 
@@ -86,8 +101,11 @@ class BridgeHarness:
     async def command(self, identity, action, payload=None, token=COMMAND_TOKEN):
         headers = {"Authorization": "Bearer %s" % token} if token else {}
         async with aiohttp.ClientSession() as session:
-            async with session.post("%s/chargers/%s/commands/%s" % (self.command_url, identity, action),
-                                    json=payload or {}, headers=headers) as response:
+            async with session.post(
+                "%s/chargers/%s/commands/%s" % (self.command_url, identity, action),
+                json=payload or {},
+                headers=headers,
+            ) as response:
                 return response.status, await response.json()
 
     async def close(self):

@@ -25,27 +25,40 @@ class OdooStub:
         self.chargers = {}
         # id_tag -> {"status": ..., "max_energy_wh": ...}
         self.id_tags = {}
-        self.applied = {}          # key -> result (what Odoo stores with its unique constraint)
-        self.events = []           # events applied the first time, in arrival order
-        self.deliveries = []       # every event received, duplicates included
-        self.requests = []         # (route, body)
-        self.down = False          # answer 503 to everything
-        self.events_down = False   # answer 503 to /events only (credentials/authorize still work)
+        self.applied = {}  # key -> result (what Odoo stores with its unique constraint)
+        self.events = []  # events applied the first time, in arrival order
+        self.deliveries = []  # every event received, duplicates included
+        self.requests = []  # (route, body)
+        self.down = False  # answer 503 to everything
+        self.events_down = (
+            False  # answer 503 to /events only (credentials/authorize still work)
+        )
         self.authorize_delay = 0.0
         self.credentials_delay = 0.0
-        self.credentials_gate = None        # an asyncio.Event: credential answers wait until it is set
-        self.credentials_in_flight = 0      # credential calls being answered now
+        self.credentials_gate = (
+            None  # an asyncio.Event: credential answers wait until it is set
+        )
+        self.credentials_in_flight = 0  # credential calls being answered now
         self.credentials_most_in_flight = 0
-        self.stop_transactions = set()      # meter_values for these -> {"stop": true}
-        self.session_max_energy = {}        # id_tag -> max_energy_wh in the start_transaction answer
-        self.bad_kinds = set()              # kinds answered with status error
+        self.stop_transactions = set()  # meter_values for these -> {"stop": true}
+        self.session_max_energy = {}  # id_tag -> max_energy_wh in the start_transaction answer
+        self.bad_kinds = set()  # kinds answered with status error
         self._sessions = 0
         self._runner = None
         self.url = None
 
-    def add_charger(self, identity, password="secret", heartbeat_interval=120, allow_no_password=False):
-        self.chargers[identity] = {"password": password, "heartbeat_interval": heartbeat_interval,
-                                   "allow_no_password": allow_no_password}
+    def add_charger(
+        self,
+        identity,
+        password="secret",
+        heartbeat_interval=120,
+        allow_no_password=False,
+    ):
+        self.chargers[identity] = {
+            "password": password,
+            "heartbeat_interval": heartbeat_interval,
+            "allow_no_password": allow_no_password,
+        }
 
     def add_tag(self, tag, status="Accepted", max_energy_wh=None):
         self.id_tags[tag] = {"status": status, "max_energy_wh": max_energy_wh}
@@ -73,20 +86,31 @@ class OdooStub:
         body = await request.json()
         self.requests.append((route, body))
         if self.down:
-            raise web.HTTPServiceUnavailable(text=json.dumps({"error": {"code": "down", "message": "maintenance"}}),
-                                             content_type="application/json")
+            raise web.HTTPServiceUnavailable(
+                text=json.dumps({"error": {"code": "down", "message": "maintenance"}}),
+                content_type="application/json",
+            )
         if request.headers.get("Authorization") != "Bearer %s" % API_KEY:
-            raise web.HTTPUnauthorized(text=json.dumps({"error": {"code": "auth", "message": "bad key"}}),
-                                       content_type="application/json")
-        if request.headers.get("X-Odoo-Database") != DATABASE or request.query.get("db") != DATABASE:
-            raise web.HTTPBadRequest(text=json.dumps({"error": {"code": "db", "message": "no db"}}),
-                                     content_type="application/json")
+            raise web.HTTPUnauthorized(
+                text=json.dumps({"error": {"code": "auth", "message": "bad key"}}),
+                content_type="application/json",
+            )
+        if (
+            request.headers.get("X-Odoo-Database") != DATABASE
+            or request.query.get("db") != DATABASE
+        ):
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": {"code": "db", "message": "no db"}}),
+                content_type="application/json",
+            )
         return body
 
     async def _credentials(self, request):
         body = await self._guard(request, "credentials")
         self.credentials_in_flight += 1
-        self.credentials_most_in_flight = max(self.credentials_most_in_flight, self.credentials_in_flight)
+        self.credentials_most_in_flight = max(
+            self.credentials_most_in_flight, self.credentials_in_flight
+        )
         try:
             if self.credentials_delay:
                 await asyncio.sleep(self.credentials_delay)
@@ -97,12 +121,20 @@ class OdooStub:
         charger = self.chargers.get(body["identity"])
         if charger is None:
             return web.json_response({"known": False, "accepted": False})
-        if charger["password"] is None or (charger["allow_no_password"] and body.get("password") is None):
+        if charger["password"] is None or (
+            charger["allow_no_password"] and body.get("password") is None
+        ):
             accepted = True
         else:
             accepted = body.get("password") == charger["password"]
-        return web.json_response({"known": True, "accepted": accepted,
-                                  "heartbeat_interval": charger["heartbeat_interval"], "security_profile": 1})
+        return web.json_response(
+            {
+                "known": True,
+                "accepted": accepted,
+                "heartbeat_interval": charger["heartbeat_interval"],
+                "security_profile": 1,
+            }
+        )
 
     async def _authorize(self, request):
         body = await self._guard(request, "authorize")
@@ -110,10 +142,26 @@ class OdooStub:
             await asyncio.sleep(self.authorize_delay)
         tag = self.id_tags.get(body["id_tag"])
         if tag is None:
-            return web.json_response({"id_tag_info": {"status": "Invalid", "expiry_date": None, "parent_id_tag": None},
-                                      "max_energy_wh": None})
-        return web.json_response({"id_tag_info": {"status": tag["status"], "expiry_date": None, "parent_id_tag": None},
-                                  "max_energy_wh": tag["max_energy_wh"]})
+            return web.json_response(
+                {
+                    "id_tag_info": {
+                        "status": "Invalid",
+                        "expiry_date": None,
+                        "parent_id_tag": None,
+                    },
+                    "max_energy_wh": None,
+                }
+            )
+        return web.json_response(
+            {
+                "id_tag_info": {
+                    "status": tag["status"],
+                    "expiry_date": None,
+                    "parent_id_tag": None,
+                },
+                "max_energy_wh": tag["max_energy_wh"],
+            }
+        )
 
     async def _events(self, request):
         body = await self._guard(request, "events")
@@ -127,9 +175,20 @@ class OdooStub:
                 results.append(dict(self.applied[key], duplicate=True))
                 continue
             if event["kind"] in self.bad_kinds:
-                results.append({"key": key, "status": "error", "error": {"code": "bad_payload", "message": "refused"}})
+                results.append(
+                    {
+                        "key": key,
+                        "status": "error",
+                        "error": {"code": "bad_payload", "message": "refused"},
+                    }
+                )
                 continue
-            result = {"key": key, "status": "ok", "duplicate": False, "data": self._data(event)}
+            result = {
+                "key": key,
+                "status": "ok",
+                "duplicate": False,
+                "data": self._data(event),
+            }
             self.applied[key] = result
             self.events.append(event)
             results.append(result)
@@ -139,23 +198,40 @@ class OdooStub:
         payload = event["payload"]
         if event["kind"] == "start_transaction":
             self._sessions += 1
-            return {"session_id": self._sessions,
-                    "max_energy_wh": self.session_max_energy.get(payload["id_tag"])}
-        if event["kind"] == "meter_values" and payload.get("transaction_id") in self.stop_transactions:
+            return {
+                "session_id": self._sessions,
+                "max_energy_wh": self.session_max_energy.get(payload["id_tag"]),
+            }
+        if (
+            event["kind"] == "meter_values"
+            and payload.get("transaction_id") in self.stop_transactions
+        ):
             return {"stop": True}
         return {}
 
     # -- helpers for tests -----------------------------------------------------
 
     def credential_checks(self, identity=None):
-        return [body for route, body in self.requests
-                if route == "credentials" and (identity is None or body["identity"] == identity)]
+        return [
+            body
+            for route, body in self.requests
+            if route == "credentials"
+            and (identity is None or body["identity"] == identity)
+        ]
 
     def kinds(self, identity=None):
-        return [e["kind"] for e in self.events if identity is None or e["identity"] == identity]
+        return [
+            e["kind"]
+            for e in self.events
+            if identity is None or e["identity"] == identity
+        ]
 
     def of_kind(self, kind, identity=None):
-        return [e for e in self.events if e["kind"] == kind and (identity is None or e["identity"] == identity)]
+        return [
+            e
+            for e in self.events
+            if e["kind"] == kind and (identity is None or e["identity"] == identity)
+        ]
 
 
 async def wait_for(predicate, timeout=20.0, interval=0.02):

@@ -10,7 +10,9 @@ import websockets
 @pytest.fixture
 async def raw(harness):
     headers = {"Authorization": "Basic " + base64.b64encode(b"CP-1:secret").decode()}
-    ws = await websockets.connect(harness.url + "/CP-1", subprotocols=["ocpp1.6"], additional_headers=headers)
+    ws = await websockets.connect(
+        harness.url + "/CP-1", subprotocols=["ocpp1.6"], additional_headers=headers
+    )
     yield ws
     await ws.close()
 
@@ -25,27 +27,85 @@ async def still_alive(ws):
     assert answer[0] == 3 and answer[1] == "alive" and "currentTime" in answer[2]
 
 
-@pytest.mark.parametrize("frame, unique_id, code", [
-    ('[2, "m1", "Heartbeat", {', "m1", "FormationViolation"),          # invalid JSON, id still readable
-    ("not json at all", "-1", "FormationViolation"),
-    ('{"a": 1}', "-1", "FormationViolation"),                            # not an array
-    ([2, "m2", "Heartbeat"], "m2", "ProtocolError"),                     # missing payload
-    ([2, "m3", "Heartbeat", []], "m3", "FormationViolation"),            # payload not an object
-    ([9, "m4", "Heartbeat", {}], "m4", "ProtocolError"),                 # unknown message type
-    ([2, "m5", "FlyToTheMoon", {}], "m5", "NotImplemented"),             # unknown action (1.6: not known)
-    ([2, "m6", "RemoteStartTransaction", {"idTag": "X"}], "m6", "NotSupported"),  # 1.6 action, wrong direction
-    ([2, "m7", "StatusNotification", {"connectorId": "one", "errorCode": "NoError", "status": "Available"}],
-     "m7", "TypeConstraintViolation"),
-    ([2, "m8", "StatusNotification", {"connectorId": 1, "errorCode": "NoError"}],
-     "m8", "OccurenceConstraintViolation"),                              # required field missing
-    ([2, "m9", "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Sleeping"}],
-     "m9", "PropertyConstraintViolation"),                               # not in the enum
-    ([2, "m10", "Authorize", {"idTag": "X" * 21}], "m10", "PropertyConstraintViolation"),  # too long
-    ([2, "m11", "Heartbeat", {"extra": 1}], "m11", "FormationViolation"),  # not the PDU structure
-    ([2, "m12", "MeterValues", {"connectorId": 1, "meterValue": []}], "m12", "OccurenceConstraintViolation"),
-    ([2, "m13", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 1.5, "timestamp": "x"}],
-     "m13", "TypeConstraintViolation"),
-])
+@pytest.mark.parametrize(
+    "frame, unique_id, code",
+    [
+        (
+            '[2, "m1", "Heartbeat", {',
+            "m1",
+            "FormationViolation",
+        ),  # invalid JSON, id still readable
+        ("not json at all", "-1", "FormationViolation"),
+        ('{"a": 1}', "-1", "FormationViolation"),  # not an array
+        ([2, "m2", "Heartbeat"], "m2", "ProtocolError"),  # missing payload
+        (
+            [2, "m3", "Heartbeat", []],
+            "m3",
+            "FormationViolation",
+        ),  # payload not an object
+        ([9, "m4", "Heartbeat", {}], "m4", "ProtocolError"),  # unknown message type
+        (
+            [2, "m5", "FlyToTheMoon", {}],
+            "m5",
+            "NotImplemented",
+        ),  # unknown action (1.6: not known)
+        (
+            [2, "m6", "RemoteStartTransaction", {"idTag": "X"}],
+            "m6",
+            "NotSupported",
+        ),  # 1.6 action, wrong direction
+        (
+            [
+                2,
+                "m7",
+                "StatusNotification",
+                {"connectorId": "one", "errorCode": "NoError", "status": "Available"},
+            ],
+            "m7",
+            "TypeConstraintViolation",
+        ),
+        (
+            [2, "m8", "StatusNotification", {"connectorId": 1, "errorCode": "NoError"}],
+            "m8",
+            "OccurenceConstraintViolation",
+        ),  # required field missing
+        (
+            [
+                2,
+                "m9",
+                "StatusNotification",
+                {"connectorId": 1, "errorCode": "NoError", "status": "Sleeping"},
+            ],
+            "m9",
+            "PropertyConstraintViolation",
+        ),  # not in the enum
+        (
+            [2, "m10", "Authorize", {"idTag": "X" * 21}],
+            "m10",
+            "PropertyConstraintViolation",
+        ),  # too long
+        (
+            [2, "m11", "Heartbeat", {"extra": 1}],
+            "m11",
+            "FormationViolation",
+        ),  # not the PDU structure
+        (
+            [2, "m12", "MeterValues", {"connectorId": 1, "meterValue": []}],
+            "m12",
+            "OccurenceConstraintViolation",
+        ),
+        (
+            [
+                2,
+                "m13",
+                "StartTransaction",
+                {"connectorId": 1, "idTag": "T", "meterStart": 1.5, "timestamp": "x"},
+            ],
+            "m13",
+            "TypeConstraintViolation",
+        ),
+    ],
+)
 async def test_bad_frame_gets_16_callerror(raw, frame, unique_id, code):
     answer = await exchange(raw, frame)
     assert answer[0] == 4
@@ -78,6 +138,9 @@ async def test_stray_callresult_is_ignored(raw):
 
 def test_library_spelling_is_mapped():
     from ev_ocpp_bridge.validation import error_code_16
+
     assert error_code_16("FormatViolation") == "FormationViolation"
-    assert error_code_16("OccurrenceConstraintViolation") == "OccurenceConstraintViolation"
+    assert (
+        error_code_16("OccurrenceConstraintViolation") == "OccurenceConstraintViolation"
+    )
     assert error_code_16("GenericError") == "GenericError"

@@ -34,9 +34,14 @@ async def test_missing_password_is_401(harness):
 
 
 async def test_basic_user_must_be_the_identity(harness):
-    headers = {"Authorization": "Basic " + __import__("base64").b64encode(b"CP-2:secret").decode()}
+    headers = {
+        "Authorization": "Basic "
+        + __import__("base64").b64encode(b"CP-2:secret").decode()
+    }
     with pytest.raises(websockets.InvalidStatus) as info:
-        await websockets.connect(harness.url + "/CP-1", subprotocols=["ocpp1.6"], additional_headers=headers)
+        await websockets.connect(
+            harness.url + "/CP-1", subprotocols=["ocpp1.6"], additional_headers=headers
+        )
     assert info.value.response.status_code == 401
 
 
@@ -48,7 +53,10 @@ async def test_charger_without_password_when_odoo_allows_it(harness, odoo):
 
 async def test_wrong_path_is_404(harness):
     with pytest.raises(websockets.InvalidStatus) as info:
-        await websockets.connect("ws://127.0.0.1:%s/other/CP-1" % harness.bridge.ocpp_port, subprotocols=["ocpp1.6"])
+        await websockets.connect(
+            "ws://127.0.0.1:%s/other/CP-1" % harness.bridge.ocpp_port,
+            subprotocols=["ocpp1.6"],
+        )
     assert info.value.response.status_code == 404
 
 
@@ -66,12 +74,19 @@ async def test_cached_credentials_survive_odoo_outage(harness, odoo):
 
 
 async def test_without_ocpp16_subprotocol_the_handshake_fails(harness):
-    headers = {"Authorization": "Basic " + __import__("base64").b64encode(b"CP-1:secret").decode()}
+    headers = {
+        "Authorization": "Basic "
+        + __import__("base64").b64encode(b"CP-1:secret").decode()
+    }
     with pytest.raises(websockets.InvalidStatus) as info:
         await websockets.connect(harness.url + "/CP-1", additional_headers=headers)
     assert info.value.response.status_code == 400
     with pytest.raises(websockets.InvalidStatus):
-        await websockets.connect(harness.url + "/CP-1", additional_headers=headers, subprotocols=["ocpp2.0.1"])
+        await websockets.connect(
+            harness.url + "/CP-1",
+            additional_headers=headers,
+            subprotocols=["ocpp2.0.1"],
+        )
     assert "CP-1" not in harness.bridge.chargers
 
 

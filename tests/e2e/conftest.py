@@ -3,6 +3,7 @@ subprocess, and chargers played by the ``ocpp`` library (through the bridge's si
 
 Run by ``scripts/test`` when it finds an Odoo; it passes ODOO_PATH and ODOO_PYTHON.
 """
+
 import asyncio
 import json
 import os
@@ -17,14 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ODOO_PATH = os.environ.get('ODOO_PATH')
-ODOO_PYTHON = os.environ.get('ODOO_PYTHON')
-PGHOST = os.environ.get('PGHOST', '127.0.0.1')
-PGPORT = os.environ.get('PGPORT', '5432')
-DB_USER = os.environ.get('ODOO_DB_USER', 'odoo')
-DB_PASSWORD = os.environ.get('ODOO_DB_PASSWORD', 'odoo')
-COMMAND_TOKEN = 'e2e-command-token'
-CHARGER_PASSWORD = 'e2e-secret'
+ODOO_PATH = os.environ.get("ODOO_PATH")
+ODOO_PYTHON = os.environ.get("ODOO_PYTHON")
+PGHOST = os.environ.get("PGHOST", "127.0.0.1")
+PGPORT = os.environ.get("PGPORT", "5432")
+DB_USER = os.environ.get("ODOO_DB_USER", "odoo")
+DB_PASSWORD = os.environ.get("ODOO_DB_PASSWORD", "odoo")
+COMMAND_TOKEN = "e2e-command-token"
+CHARGER_PASSWORD = "e2e-secret"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,73 +34,113 @@ def pytest_collection_modifyitems(config, items):
         if not str(item.path).startswith(here):
             continue
         if not (ODOO_PATH and ODOO_PYTHON):
-            item.add_marker(pytest.mark.skip(reason='no Odoo: set ODOO_PATH and ODOO_PYTHON (scripts/test does)'))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="no Odoo: set ODOO_PATH and ODOO_PYTHON (scripts/test does)"
+                )
+            )
 
 
 def free_port():
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
+        s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def wait_until(predicate, timeout=60.0, interval=0.25, what='condition'):
+def wait_until(predicate, timeout=60.0, interval=0.25, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f'timed out after {timeout}s waiting for {what}')
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-async def async_wait_until(predicate, timeout=60.0, interval=0.25, what='condition'):
+async def async_wait_until(predicate, timeout=60.0, interval=0.25, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = await asyncio.to_thread(predicate)
         if value:
             return value
         await asyncio.sleep(interval)
-    raise AssertionError(f'timed out after {timeout}s waiting for {what}')
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class OdooServer:
     """A fresh database with ev_billing, served by odoo-bin on a free loopback port."""
 
     def __init__(self, tmp):
-        self.db = f'ev_e2e_{os.getpid()}_{int(time.time())}'
+        self.db = f"ev_e2e_{os.getpid()}_{int(time.time())}"
         self.port = free_port()
-        self.url = f'http://127.0.0.1:{self.port}'
-        self.log_path = tmp / 'odoo.log'
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp / "odoo.log"
         self.process = None
 
     def _cmd(self, *args, command=()):
-        return [ODOO_PYTHON, f'{ODOO_PATH}/odoo-bin', *command,
-                f'--addons-path={ODOO_PATH}/addons,{ODOO_PATH}/odoo/addons,{ROOT}',
-                f'--db_host={PGHOST}', f'--db_port={PGPORT}', f'--db_user={DB_USER}', f'--db_password={DB_PASSWORD}',
-                '-d', self.db, *args]
+        return [
+            ODOO_PYTHON,
+            f"{ODOO_PATH}/odoo-bin",
+            *command,
+            f"--addons-path={ODOO_PATH}/addons,{ODOO_PATH}/odoo/addons,{ROOT}",
+            f"--db_host={PGHOST}",
+            f"--db_port={PGPORT}",
+            f"--db_user={DB_USER}",
+            f"--db_password={DB_PASSWORD}",
+            "-d",
+            self.db,
+            *args,
+        ]
 
     def install(self):
-        done = subprocess.run(self._cmd('-i', 'ev_billing', '--without-demo=all', '--stop-after-init',
-                                        f'--http-port={self.port}', '--log-level=warn'),
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            self._cmd(
+                "-i",
+                "ev_billing",
+                "--without-demo=all",
+                "--stop-after-init",
+                f"--http-port={self.port}",
+                "--log-level=warn",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if done.returncode:
-            raise RuntimeError(f'installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+            raise RuntimeError(
+                f"installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
 
     def shell(self, code):
         """Run Python in `odoo-bin shell` (env is there) and return what it printed."""
-        done = subprocess.run(self._cmd('--no-http', '--log-level=warn', command=['shell']),
-                              input=code + '\nenv.cr.commit()\n', capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            self._cmd("--no-http", "--log-level=warn", command=["shell"]),
+            input=code + "\nenv.cr.commit()\n",
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if done.returncode:
-            raise RuntimeError(f'odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+            raise RuntimeError(
+                f"odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def start(self):
-        log = open(self.log_path, 'a')
+        log = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            self._cmd(f'--http-port={self.port}', '--http-interface=127.0.0.1', f'--db-filter=^{self.db}$',
-                      '--workers=0', '--max-cron-threads=0', '--log-level=info'),
-            stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._healthy, timeout=120, what='Odoo to answer /web/health')
+            self._cmd(
+                f"--http-port={self.port}",
+                "--http-interface=127.0.0.1",
+                f"--db-filter=^{self.db}$",
+                "--workers=0",
+                "--max-cron-threads=0",
+                "--log-level=info",
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._healthy, timeout=120, what="Odoo to answer /web/health")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -113,29 +154,55 @@ class OdooServer:
 
     def _healthy(self):
         try:
-            with urllib.request.urlopen(f'{self.url}/web/health', timeout=2) as response:
+            with urllib.request.urlopen(
+                f"{self.url}/web/health", timeout=2
+            ) as response:
                 return response.status == 200
         except OSError:
             return False
 
     def drop(self):
-        subprocess.run(['dropdb', '-h', PGHOST, '-p', PGPORT, '-U', DB_USER, '--if-exists', self.db],
-                       env=dict(os.environ, PGPASSWORD=DB_PASSWORD), capture_output=True)
+        subprocess.run(
+            [
+                "dropdb",
+                "-h",
+                PGHOST,
+                "-p",
+                PGPORT,
+                "-U",
+                DB_USER,
+                "--if-exists",
+                self.db,
+            ],
+            env=dict(os.environ, PGPASSWORD=DB_PASSWORD),
+            capture_output=True,
+        )
 
     # JSON-RPC as admin: enough to read and set up records from a test.
     def call(self, model, method, *args, **kwargs):
-        body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
-            'service': 'object', 'method': 'execute_kw',
-            'args': [self.db, 2, 'admin', model, method, list(args), kwargs]}}).encode()
-        request = urllib.request.Request(f'{self.url}/jsonrpc', body, {'Content-Type': 'application/json'})
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {
+                    "service": "object",
+                    "method": "execute_kw",
+                    "args": [self.db, 2, "admin", model, method, list(args), kwargs],
+                },
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.url}/jsonrpc", body, {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.load(response)
-        if answer.get('error'):
-            raise RuntimeError(answer['error']['data'].get('debug') or answer['error'])
-        return answer['result']
+        if answer.get("error"):
+            raise RuntimeError(answer["error"]["data"].get("debug") or answer["error"])
+        return answer["result"]
 
     def search_read(self, model, domain, fields):
-        return self.call(model, 'search_read', domain, fields=fields)
+        return self.call(model, "search_read", domain, fields=fields)
 
 
 class BridgeProcess:
@@ -145,33 +212,52 @@ class BridgeProcess:
         self.odoo = odoo
         self.ocpp_port = free_port()
         self.command_port = free_port()
-        self.outbox = tmp / 'outbox.sqlite3'
-        self.log_path = tmp / 'bridge.log'
+        self.outbox = tmp / "outbox.sqlite3"
+        self.log_path = tmp / "bridge.log"
         self.api_key = api_key
         self.process = None
 
     @property
     def url(self):
-        return f'ws://127.0.0.1:{self.ocpp_port}/ocpp'
+        return f"ws://127.0.0.1:{self.ocpp_port}/ocpp"
 
     @property
     def command_url(self):
-        return f'http://127.0.0.1:{self.command_port}'
+        return f"http://127.0.0.1:{self.command_port}"
 
     def start(self):
-        env = dict(os.environ, ODOO_URL=self.odoo.url, ODOO_DB=self.odoo.db, ODOO_API_KEY=self.api_key,
-                   OCPP_HOST='127.0.0.1', OCPP_PORT=str(self.ocpp_port), COMMAND_HOST='127.0.0.1',
-                   COMMAND_PORT=str(self.command_port), COMMAND_TOKEN=COMMAND_TOKEN, OUTBOX_PATH=str(self.outbox),
-                   METER_FLUSH_SECONDS='1', OUTBOX_RETRY_MIN='0.2', OUTBOX_RETRY_MAX='1', AUTHORIZE_TIMEOUT='3',
-                   LOG_LEVEL='INFO')
-        log = open(self.log_path, 'a')
-        self.process = subprocess.Popen([sys.executable, '-m', 'ev_ocpp_bridge'], env=env, cwd=ROOT,
-                                        stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._healthy, timeout=30, what='the bridge /health')
+        env = dict(
+            os.environ,
+            ODOO_URL=self.odoo.url,
+            ODOO_DB=self.odoo.db,
+            ODOO_API_KEY=self.api_key,
+            OCPP_HOST="127.0.0.1",
+            OCPP_PORT=str(self.ocpp_port),
+            COMMAND_HOST="127.0.0.1",
+            COMMAND_PORT=str(self.command_port),
+            COMMAND_TOKEN=COMMAND_TOKEN,
+            OUTBOX_PATH=str(self.outbox),
+            METER_FLUSH_SECONDS="1",
+            OUTBOX_RETRY_MIN="0.2",
+            OUTBOX_RETRY_MAX="1",
+            AUTHORIZE_TIMEOUT="3",
+            LOG_LEVEL="INFO",
+        )
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ev_ocpp_bridge"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._healthy, timeout=30, what="the bridge /health")
 
     def _healthy(self):
         try:
-            with urllib.request.urlopen(f'{self.command_url}/health', timeout=1) as response:
+            with urllib.request.urlopen(
+                f"{self.command_url}/health", timeout=1
+            ) as response:
                 return response.status == 200
         except OSError:
             return False
@@ -186,46 +272,73 @@ class BridgeProcess:
             self.process.wait(timeout=30)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def odoo(tmp_path_factory):
-    server = OdooServer(tmp_path_factory.mktemp('odoo'))
+    server = OdooServer(tmp_path_factory.mktemp("odoo"))
     server.install()
-    server.api_key = server.shell(
-        "user = env.ref('ev_billing.user_ev_bridge')\n"
-        "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None))\n"
-    ).split('KEY=')[1].split()[0]
+    server.api_key = (
+        server.shell(
+            "user = env.ref('ev_billing.user_ev_bridge')\n"
+            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None))\n"
+        )
+        .split("KEY=")[1]
+        .split()[0]
+    )
     server.start()
     yield server
     server.stop()
-    if not os.environ.get('E2E_KEEP_DB'):
+    if not os.environ.get("E2E_KEEP_DB"):
         server.drop()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def station(odoo):
     """One station with two chargers (passwords set) and a driver with a card."""
-    [tariff_id] = odoo.call('ev.tariff', 'search', [], limit=1)
-    station_id = odoo.call('ev.station', 'create', {'name': 'E2E Station', 'code': 'E2E', 'state': 'open',
-                                                    'tariff_id': tariff_id})
+    [tariff_id] = odoo.call("ev.tariff", "search", [], limit=1)
+    station_id = odoo.call(
+        "ev.station",
+        "create",
+        {"name": "E2E Station", "code": "E2E", "state": "open", "tariff_id": tariff_id},
+    )
     chargers = {}
-    for identity in ('E2E-CP-1', 'E2E-CP-2', 'E2E-CP-3'):
-        charger_id = odoo.call('ev.charger', 'create', {
-            'name': identity, 'identity': identity, 'station_id': station_id, 'max_power_kw': 22})
-        odoo.call('ev.charger', 'set_password', [charger_id], CHARGER_PASSWORD)
+    for identity in ("E2E-CP-1", "E2E-CP-2", "E2E-CP-3"):
+        charger_id = odoo.call(
+            "ev.charger",
+            "create",
+            {
+                "name": identity,
+                "identity": identity,
+                "station_id": station_id,
+                "max_power_kw": 22,
+            },
+        )
+        odoo.call("ev.charger", "set_password", [charger_id], CHARGER_PASSWORD)
         chargers[identity] = charger_id
-    driver_id = odoo.call('res.partner', 'create', {
-        'name': 'E2E Driver', 'mobile': '+66 80 000 0001', 'ev_is_driver': True})
-    odoo.call('ev.id.tag', 'create', {'tag': 'E2ETAG01', 'partner_id': driver_id})
+    driver_id = odoo.call(
+        "res.partner",
+        "create",
+        {"name": "E2E Driver", "mobile": "+66 80 000 0001", "ev_is_driver": True},
+    )
+    odoo.call("ev.id.tag", "create", {"tag": "E2ETAG01", "partner_id": driver_id})
     # Money at the desk, the way an Operator's top-up posts it: a payment to the deposit account.
-    odoo.shell(f"env['ev.wallet.transaction']._ev_topup(env['res.partner'].browse({driver_id}), 5000)")
-    return {'station_id': station_id, 'chargers': chargers, 'driver_id': driver_id}
+    odoo.shell(
+        f"env['ev.wallet.transaction']._ev_topup(env['res.partner'].browse({driver_id}), 5000)"
+    )
+    return {"station_id": station_id, "chargers": chargers, "driver_id": driver_id}
 
 
 @pytest.fixture
 def bridge(odoo, station, tmp_path):
     process = BridgeProcess(odoo, tmp_path, odoo.api_key)
     process.start()
-    odoo.call('ir.config_parameter', 'set_param', 'ev_billing.bridge_url', process.command_url)
-    odoo.call('ir.config_parameter', 'set_param', 'ev_billing.bridge_command_token', COMMAND_TOKEN)
+    odoo.call(
+        "ir.config_parameter", "set_param", "ev_billing.bridge_url", process.command_url
+    )
+    odoo.call(
+        "ir.config_parameter",
+        "set_param",
+        "ev_billing.bridge_command_token",
+        COMMAND_TOKEN,
+    )
     yield process
     process.stop()

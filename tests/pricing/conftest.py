@@ -1,4 +1,5 @@
 """Shared fixtures for the pricing core tests (plain pytest, no Odoo)."""
+
 import os
 import sys
 from datetime import datetime

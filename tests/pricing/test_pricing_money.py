@@ -9,10 +9,17 @@ from pricing import round_money, vat_included_split
 amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("0.005", "0.01"), ("0.004999", "0.00"), ("2.675", "2.68"), ("1.234", "1.23"),
-    ("-0.005", "-0.01"), ("10", "10.00"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("0.005", "0.01"),
+        ("0.004999", "0.00"),
+        ("2.675", "2.68"),
+        ("1.234", "1.23"),
+        ("-0.005", "-0.01"),
+        ("10", "10.00"),
+    ],
+)
 def test_round_money_is_half_up_to_cents(value, expected):
     assert round_money(Decimal(value)) == Decimal(expected)
     assert str(round_money(Decimal(value))) == expected
@@ -29,10 +36,16 @@ def test_round_money_refuses_booleans():
         round_money(True)
 
 
-@pytest.mark.parametrize("total, base, vat", [
-    ("107.00", "100.00", "7.00"), ("100.00", "93.46", "6.54"), ("0.01", "0.01", "0.00"),
-    ("0.08", "0.07", "0.01"), ("1991.83", "1861.52", "130.31"),
-])
+@pytest.mark.parametrize(
+    "total, base, vat",
+    [
+        ("107.00", "100.00", "7.00"),
+        ("100.00", "93.46", "6.54"),
+        ("0.01", "0.01", "0.00"),
+        ("0.08", "0.07", "0.01"),
+        ("1991.83", "1861.52", "130.31"),
+    ],
+)
 def test_vat_included_split_examples(total, base, vat):
     assert vat_included_split(Decimal(total)) == (Decimal(base), Decimal(vat))
 
@@ -48,11 +61,20 @@ def test_vat_split_adds_up_and_matches_price_included_tax(total):
 
 def test_vat_split_other_rate():
     assert vat_included_split(Decimal("110"), Decimal("10")) == (
-        Decimal("100.00"), Decimal("10.00"))
+        Decimal("100.00"),
+        Decimal("10.00"),
+    )
 
 
-@pytest.mark.parametrize("value, expected", [(1000, 1000), (Decimal("1000.5"), 1001),
-                                             (Decimal("1000.49"), 1000), ("2500", 2500),
-                                             (12.3456 * 1000, 12346)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1000, 1000),
+        (Decimal("1000.5"), 1001),
+        (Decimal("1000.49"), 1000),
+        ("2500", 2500),
+        (12.3456 * 1000, 12346),
+    ],
+)
 def test_meter_values_become_whole_wh(value, expected):
     assert pricing.wh(value) == expected

@@ -31,23 +31,30 @@ def test_duration_from_max_power_with_the_efficiency_allowance():
 def test_duration_from_recent_real_power_when_known():
     q = quote(simple_rates(), "member", D("10"), bkk(*MONDAY, 10), CAL, D("22"), D("5"))
     assert q.power_source == "recent" and q.duration_seconds == 7200
-    q0 = quote(simple_rates(), "member", D("10"), bkk(*MONDAY, 10), CAL, D("22"), D("0"))
+    q0 = quote(
+        simple_rates(), "member", D("10"), bkk(*MONDAY, 10), CAL, D("22"), D("0")
+    )
     assert q0.power_source == "max"
 
 
 def test_quote_crossing_the_22h_boundary_splits_the_energy():
     # 20 kWh at 10 kW from 21:30 → 23:30; 5 kWh on-peak, 15 kWh off-peak
-    q = quote(simple_rates(), "vip", D("20"), bkk(*MONDAY, 21, 30), CAL, D("50"), D("10"))
+    q = quote(
+        simple_rates(), "vip", D("20"), bkk(*MONDAY, 21, 30), CAL, D("50"), D("10")
+    )
     assert (q.price.energy_wh_on_peak, q.price.energy_wh_off_peak) == (5000, 15000)
     assert q.price.amount_energy == D("100.00")
 
 
 def test_quote_includes_parking_for_the_duration_but_no_overstay():
-    rates = simple_rates(parking_fee_per_hour_on_peak=D("12"),
-                         parking_fee_per_hour_off_peak=D("12"), parking_free_minutes=30,
-                         overstay_fee_per_minute_on_peak=D("10"))
+    rates = simple_rates(
+        parking_fee_per_hour_on_peak=D("12"),
+        parking_fee_per_hour_off_peak=D("12"),
+        parking_free_minutes=30,
+        overstay_fee_per_minute_on_peak=D("10"),
+    )
     q = quote(rates, "member", D("10"), bkk(*SATURDAY, 10), CAL, D("22"), D("5"))
-    assert q.price.amount_parking == D("18.00")      # 120 − 30 = 90 min at 0.20
+    assert q.price.amount_parking == D("18.00")  # 120 − 30 = 90 min at 0.20
     assert q.price.amount_overstay == 0
     assert q.amount_total == D("40.00") + D("18.00")
 
@@ -71,9 +78,13 @@ starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2025, 1
 
 
 def rich_rates():
-    tier = TierRates(energy_price_on_peak=D("8.75"), energy_price_off_peak=D("3.10"),
-                     parking_fee_per_hour_on_peak=D("25"), parking_fee_per_hour_off_peak=D("7"),
-                     parking_free_minutes=20)
+    tier = TierRates(
+        energy_price_on_peak=D("8.75"),
+        energy_price_off_peak=D("3.10"),
+        parking_fee_per_hour_on_peak=D("25"),
+        parking_fee_per_hour_off_peak=D("7"),
+        parking_free_minutes=20,
+    )
     return TariffRates.same_for_all_tiers(tier)
 
 
@@ -95,17 +106,25 @@ def test_quote_equals_pricing_the_session_it_describes(kwh, start, power):
     q = quote(rates, "member", kwh, start, CAL, power)
     samples = []
     for a, b, _p in CAL.split(q.start, q.end)[1:]:
-        on_line = int((a - q.start) / timedelta(microseconds=1)) * int(q.power_kw * 1_000_000)
+        on_line = int((a - q.start) / timedelta(microseconds=1)) * int(
+            q.power_kw * 1_000_000
+        )
         samples.append((a, min(q.energy_wh, on_line // 3_600_000_000_000)))
-    facts = SessionFacts("member", q.start, q.end, 0, q.energy_wh, q.start, q.end, tuple(samples))
+    facts = SessionFacts(
+        "member", q.start, q.end, 0, q.energy_wh, q.start, q.end, tuple(samples)
+    )
     assert price_session(rates, facts, CAL) == q.price
 
 
 @given(kwhs, starts, powers)
-def test_quote_is_close_to_a_pro_rata_session_of_same_energy_and_duration(kwh, start, power):
+def test_quote_is_close_to_a_pro_rata_session_of_same_energy_and_duration(
+    kwh, start, power
+):
     rates = rich_rates()
     q = quote(rates, "member", kwh, start, CAL, power)
-    facts = SessionFacts("member", q.start, q.end, 0, q.energy_wh)   # no samples: pro rata
+    facts = SessionFacts(
+        "member", q.start, q.end, 0, q.energy_wh
+    )  # no samples: pro rata
     p = price_session(rates, facts, CAL)
     assert p.amount_parking == q.price.amount_parking
     assert p.energy_wh == q.price.energy_wh

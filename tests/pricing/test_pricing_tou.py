@@ -9,21 +9,30 @@ from pricing import OFF_PEAK, ON_PEAK, TouCalendar
 from pricing_helpers import MONDAY, SATURDAY, SONGKRAN, bkk
 
 
-@pytest.mark.parametrize("day, hh, mm, ss, expected", [
-    (MONDAY, 8, 59, 59, OFF_PEAK),
-    (MONDAY, 9, 0, 0, ON_PEAK),
-    (MONDAY, 8, 59, 0, OFF_PEAK),
-    (MONDAY, 21, 59, 59, ON_PEAK),
-    (MONDAY, 21, 59, 0, ON_PEAK),
-    (MONDAY, 22, 0, 0, OFF_PEAK),
-    (MONDAY, 0, 0, 0, OFF_PEAK),
-    (MONDAY, 23, 59, 59, OFF_PEAK),
-    ((2025, 1, 10), 12, 0, 0, ON_PEAK),      # Friday
-    (SATURDAY, 12, 0, 0, OFF_PEAK),
-    ((2025, 1, 12), 12, 0, 0, OFF_PEAK),     # Sunday
-    (SONGKRAN, 12, 0, 0, OFF_PEAK),          # Monday, public holiday
-    ((2025, 4, 15), 12, 0, 0, ON_PEAK),      # Tuesday after the holiday (not in the list)
-])
+@pytest.mark.parametrize(
+    "day, hh, mm, ss, expected",
+    [
+        (MONDAY, 8, 59, 59, OFF_PEAK),
+        (MONDAY, 9, 0, 0, ON_PEAK),
+        (MONDAY, 8, 59, 0, OFF_PEAK),
+        (MONDAY, 21, 59, 59, ON_PEAK),
+        (MONDAY, 21, 59, 0, ON_PEAK),
+        (MONDAY, 22, 0, 0, OFF_PEAK),
+        (MONDAY, 0, 0, 0, OFF_PEAK),
+        (MONDAY, 23, 59, 59, OFF_PEAK),
+        ((2025, 1, 10), 12, 0, 0, ON_PEAK),  # Friday
+        (SATURDAY, 12, 0, 0, OFF_PEAK),
+        ((2025, 1, 12), 12, 0, 0, OFF_PEAK),  # Sunday
+        (SONGKRAN, 12, 0, 0, OFF_PEAK),  # Monday, public holiday
+        (
+            (2025, 4, 15),
+            12,
+            0,
+            0,
+            ON_PEAK,
+        ),  # Tuesday after the holiday (not in the list)
+    ],
+)
 def test_period_at_boundaries(calendar, day, hh, mm, ss, expected):
     assert calendar.period_at(bkk(*day, hh, mm, ss)) == expected
 
@@ -32,7 +41,7 @@ def test_aware_datetimes_mean_the_same_instant(calendar):
     local = datetime(2025, 1, 6, 9, 0, tzinfo=ZoneInfo("Asia/Bangkok"))
     assert calendar.period_at(local) == ON_PEAK
     assert calendar.period_at(local - timedelta(seconds=1)) == OFF_PEAK
-    utc = datetime(2025, 1, 6, 2, 0, tzinfo=timezone.utc)    # = 09:00 Bangkok
+    utc = datetime(2025, 1, 6, 2, 0, tzinfo=timezone.utc)  # = 09:00 Bangkok
     assert calendar.period_at(utc) == ON_PEAK
 
 
@@ -47,13 +56,19 @@ def test_split_cuts_at_every_boundary(calendar):
     assert pieces == [
         (bkk(*MONDAY, 8, 0), bkk(*MONDAY, 9, 0), OFF_PEAK),
         (bkk(*MONDAY, 9, 0), bkk(*MONDAY, 22, 0), ON_PEAK),
-        (bkk(*MONDAY, 22, 0), bkk(2025, 1, 7, 9, 0), OFF_PEAK),   # across midnight: one piece
+        (
+            bkk(*MONDAY, 22, 0),
+            bkk(2025, 1, 7, 9, 0),
+            OFF_PEAK,
+        ),  # across midnight: one piece
         (bkk(2025, 1, 7, 9, 0), bkk(2025, 1, 7, 10, 0), ON_PEAK),
     ]
 
 
 def test_split_over_a_weekend_and_holiday(calendar):
-    pieces = calendar.split(bkk(2025, 4, 11, 21, 0), bkk(2025, 4, 15, 10, 0))  # Fri → Tue
+    pieces = calendar.split(
+        bkk(2025, 4, 11, 21, 0), bkk(2025, 4, 15, 10, 0)
+    )  # Fri → Tue
     assert [(p[2]) for p in pieces] == [ON_PEAK, OFF_PEAK, ON_PEAK]
     assert pieces[1] == (bkk(2025, 4, 11, 22, 0), bkk(2025, 4, 15, 9, 0), OFF_PEAK)
 
@@ -83,14 +98,18 @@ def test_calendar_handles_dst_zones():
 
 
 def test_custom_on_peak_hours():
-    cal = TouCalendar(on_peak_start=time(18), on_peak_end=time(21), on_peak_weekdays=range(7))
+    cal = TouCalendar(
+        on_peak_start=time(18), on_peak_end=time(21), on_peak_weekdays=range(7)
+    )
     assert cal.period_at(bkk(*SATURDAY, 18)) == ON_PEAK
     assert cal.period_at(bkk(*SATURDAY, 21)) == OFF_PEAK
     with pytest.raises(ValueError):
         TouCalendar(on_peak_start=time(22), on_peak_end=time(9))
 
 
-instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31))
+instants = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)
+)
 
 
 @given(instants, st.integers(min_value=0, max_value=10 * 24 * 3600 * 10**6))
@@ -107,15 +126,18 @@ def test_split_pieces_cover_the_interval_and_match_period_at(start, length_us):
         assert cal.period_at(a) == p
         assert cal.period_at(b - timedelta(microseconds=1)) == p
         if nxt is not None:
-            assert nxt[0] == b and nxt[2] != p       # contiguous and alternating
+            assert nxt[0] == b and nxt[2] != p  # contiguous and alternating
 
 
 @given(instants)
 def test_period_at_matches_the_rule_written_out(dt):
     cal = TouCalendar(holidays={date(2025, 4, 14)})
-    local = (dt + timedelta(hours=7))
-    on = (local.weekday() < 5 and local.date() != date(2025, 4, 14)
-          and time(9) <= local.time() < time(22))
+    local = dt + timedelta(hours=7)
+    on = (
+        local.weekday() < 5
+        and local.date() != date(2025, 4, 14)
+        and time(9) <= local.time() < time(22)
+    )
     assert cal.period_at(dt) == (ON_PEAK if on else OFF_PEAK)
 
 
