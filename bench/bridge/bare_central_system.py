@@ -20,12 +20,17 @@ logging.basicConfig(level=logging.WARNING)
 class ChargePoint(cp):
     @on(Action.boot_notification)
     def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
-        return call_result.BootNotification(current_time=datetime.now(timezone.utc).isoformat(), interval=300,
-                                            status=RegistrationStatus.accepted)
+        return call_result.BootNotification(
+            current_time=datetime.now(timezone.utc).isoformat(),
+            interval=300,
+            status=RegistrationStatus.accepted,
+        )
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs):
-        return call_result.Heartbeat(current_time=datetime.now(timezone.utc).isoformat())
+        return call_result.Heartbeat(
+            current_time=datetime.now(timezone.utc).isoformat()
+        )
 
     @on(Action.meter_values)
     def on_meter_values(self, connector_id, meter_value, **kwargs):
@@ -46,15 +51,24 @@ async def on_connect(websocket):
 
 async def main():
     port = int(os.environ.get("OCPP_PORT", "9100"))
-    server = await websockets.serve(on_connect, "127.0.0.1", port, subprotocols=["ocpp1.6"], compression=None,
-                                    ping_interval=None)
+    server = await websockets.serve(
+        on_connect,
+        "127.0.0.1",
+        port,
+        subprotocols=["ocpp1.6"],
+        compression=None,
+        ping_interval=None,
+    )
     print("ready", flush=True)
     await server.serve_forever()
 
 
 if __name__ == "__main__":
     import resource
-    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2
+    )
     try:
         asyncio.run(main())
     except KeyboardInterrupt:

@@ -30,12 +30,30 @@ import time
 
 import websockets
 
-METER_PAYLOAD = json.dumps({
-    "connectorId": 1, "transactionId": 1,
-    "meterValue": [{"timestamp": "2026-11-25T01:00:00Z", "sampledValue": [
-        {"value": "12345.6", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-        {"value": "7200.0", "measurand": "Power.Active.Import", "unit": "W"}]}]},
-    separators=(",", ":"))
+METER_PAYLOAD = json.dumps(
+    {
+        "connectorId": 1,
+        "transactionId": 1,
+        "meterValue": [
+            {
+                "timestamp": "2026-11-25T01:00:00Z",
+                "sampledValue": [
+                    {
+                        "value": "12345.6",
+                        "measurand": "Energy.Active.Import.Register",
+                        "unit": "Wh",
+                    },
+                    {
+                        "value": "7200.0",
+                        "measurand": "Power.Active.Import",
+                        "unit": "W",
+                    },
+                ],
+            }
+        ],
+    },
+    separators=(",", ":"),
+)
 BOOT_FRAME = '[2,"boot","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"B1"}]'
 
 
@@ -45,9 +63,19 @@ def raise_nofile():
 
 
 async def open_charger(url, identity, password):
-    headers = {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (identity, password)).encode()).decode()}
-    return await websockets.connect("%s/%s" % (url, identity), subprotocols=["ocpp1.6"], additional_headers=headers,
-                                    compression=None, ping_interval=None, open_timeout=120, max_queue=4)
+    headers = {
+        "Authorization": "Basic "
+        + base64.b64encode(("%s:%s" % (identity, password)).encode()).decode()
+    }
+    return await websockets.connect(
+        "%s/%s" % (url, identity),
+        subprotocols=["ocpp1.6"],
+        additional_headers=headers,
+        compression=None,
+        ping_interval=None,
+        open_timeout=120,
+        max_queue=4,
+    )
 
 
 async def busy_charger(ws, stop_at, latencies, prefix, suffix, warmup_until):
@@ -90,7 +118,11 @@ async def worker_main(args, first, count, queue):
                     print("connect error %s: %r" % (identity, error), file=sys.stderr)
                 return None
 
-    sockets = [ws for ws in await asyncio.gather(*(connect_one(i) for i in identities)) if ws is not None]
+    sockets = [
+        ws
+        for ws in await asyncio.gather(*(connect_one(i) for i in identities))
+        if ws is not None
+    ]
     result["connected"] = len(sockets)
     result["connect_seconds"] = time.perf_counter() - t0
     queue.put(("connected", len(sockets)))
@@ -99,9 +131,19 @@ async def worker_main(args, first, count, queue):
         stop_at = start + args.warmup + args.seconds
         warmup_until = start + args.warmup
         latencies = []
-        counts = await asyncio.gather(*(
-            busy_charger(ws, stop_at, latencies, '[2,"%d-' % k, '","MeterValues",' + METER_PAYLOAD + "]", warmup_until)
-            for k, ws in enumerate(sockets)))
+        counts = await asyncio.gather(
+            *(
+                busy_charger(
+                    ws,
+                    stop_at,
+                    latencies,
+                    '[2,"%d-' % k,
+                    '","MeterValues",' + METER_PAYLOAD + "]",
+                    warmup_until,
+                )
+                for k, ws in enumerate(sockets)
+            )
+        )
         result["calls"] = sum(counts)
         result["latencies"] = latencies
     elif args.mode == "idle":
@@ -109,25 +151,37 @@ async def worker_main(args, first, count, queue):
     elif args.mode == "storm":
         if args.go_file:
             # the bridge is restarted: it closes every connection, then all reconnect at once
-            await asyncio.gather(*(ws.wait_closed() for ws in sockets), return_exceptions=True)
+            await asyncio.gather(
+                *(ws.wait_closed() for ws in sockets), return_exceptions=True
+            )
             queue.put(("dropped", len(sockets)))
             while not os.path.exists(args.go_file):
                 await asyncio.sleep(0.02)
         else:
             # every charger drops at once (a network blip / LB restart) and reconnects at once
-            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            await asyncio.gather(
+                *(ws.close() for ws in sockets), return_exceptions=True
+            )
         errors_before = result["errors"]
         sem = asyncio.Semaphore(len(identities))
         usage = resource.getrusage(resource.RUSAGE_SELF)
         result["cpu_before_reconnect"] = usage.ru_utime + usage.ru_stime
         t1 = time.perf_counter()
-        sockets = [ws for ws in await asyncio.gather(*(connect_one(i) for i in identities)) if ws is not None]
+        sockets = [
+            ws
+            for ws in await asyncio.gather(*(connect_one(i) for i in identities))
+            if ws is not None
+        ]
         result["reconnect_seconds"] = time.perf_counter() - t1
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        result["reconnect_cpu_seconds"] = usage.ru_utime + usage.ru_stime - result["cpu_before_reconnect"]
+        result["reconnect_cpu_seconds"] = (
+            usage.ru_utime + usage.ru_stime - result["cpu_before_reconnect"]
+        )
         result["reconnected"] = len(sockets)
         result["reconnect_errors"] = result["errors"] - errors_before
-        await asyncio.sleep(args.seconds)  # hold the reconnected chargers (the server's background work)
+        await asyncio.sleep(
+            args.seconds
+        )  # hold the reconnected chargers (the server's background work)
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
@@ -145,7 +199,9 @@ def percentile(sorted_values, p):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", default="ws://127.0.0.1:9000/ocpp")
     parser.add_argument("--mode", choices=["busy", "idle", "storm"], default="busy")
     parser.add_argument("--chargers", type=int, default=100)
@@ -154,14 +210,22 @@ def main():
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--prefix", default="BENCH-")
     parser.add_argument("--password", default="secret")
-    parser.add_argument("--go-file", help="storm: wait for the server to drop every connection (a bridge restart),"
-                        " then reconnect all at once when this file exists")
-    parser.add_argument("--concurrency", type=int, default=1000, help="connects in flight per process")
+    parser.add_argument(
+        "--go-file",
+        help="storm: wait for the server to drop every connection (a bridge restart),"
+        " then reconnect all at once when this file exists",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=1000, help="connects in flight per process"
+    )
     args = parser.parse_args()
     raise_nofile()
     queue = multiprocessing.Queue()
-    per = [args.chargers // args.processes + (1 if i < args.chargers % args.processes else 0)
-           for i in range(args.processes)]
+    per = [
+        args.chargers // args.processes
+        + (1 if i < args.chargers % args.processes else 0)
+        for i in range(args.processes)
+    ]
     procs, first = [], 1
     t0 = time.perf_counter()
     for count in per:
@@ -181,31 +245,60 @@ def main():
             if connected == len(procs):
                 all_connected = time.perf_counter() - t0
                 if args.mode == "idle" or args.go_file:
-                    print(json.dumps({"event": "all_connected", "seconds": round(all_connected, 2)}), flush=True)
+                    print(
+                        json.dumps(
+                            {
+                                "event": "all_connected",
+                                "seconds": round(all_connected, 2),
+                            }
+                        ),
+                        flush=True,
+                    )
         else:
             results.append(value)
     for proc in procs:
         proc.join()
     latencies = sorted(x for r in results for x in r["latencies"])
     out = {
-        "mode": args.mode, "chargers": args.chargers, "processes": args.processes,
-        "connected": sum(r["connected"] for r in results), "errors": sum(r["errors"] for r in results),
+        "mode": args.mode,
+        "chargers": args.chargers,
+        "processes": args.processes,
+        "connected": sum(r["connected"] for r in results),
+        "errors": sum(r["errors"] for r in results),
         "connect_seconds": round(max(r["connect_seconds"] for r in results), 3),
     }
     if args.mode == "storm":
-        out.update({"loadgen_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 1),
-                    "loadgen_reconnect_cpu_seconds": round(sum(r["reconnect_cpu_seconds"] for r in results), 1),
-                    "reconnected": sum(r["reconnected"] for r in results),
-                    "reconnect_errors": sum(r["reconnect_errors"] for r in results),
-                    "reconnect_seconds": round(max(r["reconnect_seconds"] for r in results), 2)})
+        out.update(
+            {
+                "loadgen_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 1),
+                "loadgen_reconnect_cpu_seconds": round(
+                    sum(r["reconnect_cpu_seconds"] for r in results), 1
+                ),
+                "reconnected": sum(r["reconnected"] for r in results),
+                "reconnect_errors": sum(r["reconnect_errors"] for r in results),
+                "reconnect_seconds": round(
+                    max(r["reconnect_seconds"] for r in results), 2
+                ),
+            }
+        )
     if args.mode == "busy":
         calls = sum(r["calls"] for r in results)
-        out.update({
-            "seconds": args.seconds, "calls": calls, "calls_per_s": round(calls / args.seconds, 1),
-            "p50_ms": round(percentile(latencies, 0.50) * 1000, 2) if latencies else None,
-            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2) if latencies else None,
-            "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
-        })
+        out.update(
+            {
+                "seconds": args.seconds,
+                "calls": calls,
+                "calls_per_s": round(calls / args.seconds, 1),
+                "p50_ms": round(percentile(latencies, 0.50) * 1000, 2)
+                if latencies
+                else None,
+                "p99_ms": round(percentile(latencies, 0.99) * 1000, 2)
+                if latencies
+                else None,
+                "mean_ms": round(statistics.fmean(latencies) * 1000, 2)
+                if latencies
+                else None,
+            }
+        )
     print(json.dumps(out), flush=True)
 
 

@@ -23,6 +23,7 @@ Run from the repository root with any Python 3.10+ (stdlib only; needs ``psql``/
 
     .venv/bin/python bench/odoo/bench_odoo.py --odoo /opt/odoo18 --odoo-python /opt/odoo18-venv/bin/python
 """
+
 import argparse
 import json
 import os
@@ -45,23 +46,23 @@ START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 Bangkok
 
 
 def iso(when):
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_ms(when):
-    return when.strftime('%Y-%m-%dT%H:%M:%S.') + f'{when.microsecond // 1000:03d}Z'
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def free_port():
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
+        s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def percentile(values, p):
     values = sorted(values)
     if not values:
-        return float('nan')
+        return float("nan")
     k = (len(values) - 1) * p / 100.0
     lo, hi = int(k), min(int(k) + 1, len(values) - 1)
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
@@ -70,53 +71,106 @@ def percentile(values, p):
 class Odoo:
     def __init__(self, args):
         self.args = args
-        self.db = args.db or f'ev_bench_{os.getpid()}'
+        self.db = args.db or f"ev_bench_{os.getpid()}"
         self.port = free_port()
-        self.url = f'http://127.0.0.1:{self.port}'
-        self.log_path = Path(args.log or f'/tmp/{self.db}.log')
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(args.log or f"/tmp/{self.db}.log")
         self.process = None
         self.pgenv = dict(os.environ, PGPASSWORD=args.db_password)
 
     def _cmd(self, *extra, command=()):
         a = self.args
-        return [a.odoo_python, f'{a.odoo}/odoo-bin', *command,
-                f'--addons-path={a.odoo}/addons,{a.odoo}/odoo/addons,{a.addons}',
-                f'--db_host={a.db_host}', f'--db_port={a.db_port}', f'--db_user={a.db_user}',
-                f'--db_password={a.db_password}', '-d', self.db, *extra]
+        return [
+            a.odoo_python,
+            f"{a.odoo}/odoo-bin",
+            *command,
+            f"--addons-path={a.odoo}/addons,{a.odoo}/odoo/addons,{a.addons}",
+            f"--db_host={a.db_host}",
+            f"--db_port={a.db_port}",
+            f"--db_user={a.db_user}",
+            f"--db_password={a.db_password}",
+            "-d",
+            self.db,
+            *extra,
+        ]
 
     def install(self):
-        subprocess.run(['dropdb', '-h', self.args.db_host, '-p', str(self.args.db_port), '-U', self.args.db_user,
-                        '--if-exists', self.db], env=self.pgenv, check=True)
-        done = subprocess.run(self._cmd('-i', 'ev_billing', '--without-demo=all', '--stop-after-init',
-                                        '--no-http', '--log-level=warn'),
-                              capture_output=True, text=True, timeout=900, check=False)
+        subprocess.run(
+            [
+                "dropdb",
+                "-h",
+                self.args.db_host,
+                "-p",
+                str(self.args.db_port),
+                "-U",
+                self.args.db_user,
+                "--if-exists",
+                self.db,
+            ],
+            env=self.pgenv,
+            check=True,
+        )
+        done = subprocess.run(
+            self._cmd(
+                "-i",
+                "ev_billing",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         if done.returncode:
-            raise RuntimeError(f'installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+            raise RuntimeError(
+                f"installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
 
     def shell(self, code):
-        done = subprocess.run(self._cmd('--no-http', '--log-level=warn', command=['shell']),
-                              input=code + '\nenv.cr.commit()\n', capture_output=True, text=True, timeout=600,
-                              check=False)
+        done = subprocess.run(
+            self._cmd("--no-http", "--log-level=warn", command=["shell"]),
+            input=code + "\nenv.cr.commit()\n",
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         if done.returncode:
-            raise RuntimeError(f'odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}')
+            raise RuntimeError(
+                f"odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def start(self):
-        self.log = open(self.log_path, 'a')  # noqa: SIM115  (the server's, closed in stop())
+        self.log = open(self.log_path, "a")  # noqa: SIM115  (the server's, closed in stop())
         self.process = subprocess.Popen(
-            self._cmd(f'--http-port={self.port}', '--http-interface=127.0.0.1', f'--db-filter=^{self.db}$',
-                      f'--workers={self.args.workers}', '--max-cron-threads=0', '--log-level=info',
-                      '--limit-time-real=600', '--limit-time-cpu=600'),
-            stdout=self.log, stderr=subprocess.STDOUT)
+            self._cmd(
+                f"--http-port={self.port}",
+                "--http-interface=127.0.0.1",
+                f"--db-filter=^{self.db}$",
+                f"--workers={self.args.workers}",
+                "--max-cron-threads=0",
+                "--log-level=info",
+                "--limit-time-real=600",
+                "--limit-time-cpu=600",
+            ),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f'{self.url}/web/health', timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"{self.url}/web/health", timeout=2
+                ) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError('Odoo did not answer /web/health')
+        raise RuntimeError("Odoo did not answer /web/health")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -129,77 +183,180 @@ class Odoo:
             self.log.close()
 
     def drop(self):
-        subprocess.run(['dropdb', '-h', self.args.db_host, '-p', str(self.args.db_port), '-U', self.args.db_user,
-                        '--if-exists', self.db], env=self.pgenv, capture_output=True, check=False)
+        subprocess.run(
+            [
+                "dropdb",
+                "-h",
+                self.args.db_host,
+                "-p",
+                str(self.args.db_port),
+                "-U",
+                self.args.db_user,
+                "--if-exists",
+                self.db,
+            ],
+            env=self.pgenv,
+            capture_output=True,
+            check=False,
+        )
 
     def sql(self, query):
-        done = subprocess.run(['psql', '-h', self.args.db_host, '-p', str(self.args.db_port), '-U', self.args.db_user,
-                               '-d', self.db, '-At', '-F', '\t', '-c', query],
-                              env=self.pgenv, capture_output=True, text=True, check=True)
-        return [line.split('\t') for line in done.stdout.splitlines()]
+        done = subprocess.run(
+            [
+                "psql",
+                "-h",
+                self.args.db_host,
+                "-p",
+                str(self.args.db_port),
+                "-U",
+                self.args.db_user,
+                "-d",
+                self.db,
+                "-At",
+                "-F",
+                "\t",
+                "-c",
+                query,
+            ],
+            env=self.pgenv,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [line.split("\t") for line in done.stdout.splitlines()]
 
     def call(self, model, method, *args, **kwargs):
-        body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
-            'service': 'object', 'method': 'execute_kw',
-            'args': [self.db, 2, 'admin', model, method, list(args), kwargs]}}).encode()
-        request = urllib.request.Request(f'{self.url}/jsonrpc', body, {'Content-Type': 'application/json'})
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {
+                    "service": "object",
+                    "method": "execute_kw",
+                    "args": [self.db, 2, "admin", model, method, list(args), kwargs],
+                },
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.url}/jsonrpc", body, {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=300) as response:
             answer = json.load(response)
-        if answer.get('error'):
-            raise RuntimeError(answer['error']['data'].get('debug') or answer['error'])
-        return answer['result']
+        if answer.get("error"):
+            raise RuntimeError(answer["error"]["data"].get("debug") or answer["error"])
+        return answer["result"]
 
     def post_events(self, events):
-        body = json.dumps({'events': events}).encode()
-        request = urllib.request.Request(f'{self.url}/ev/ocpp/v1/events', body, {
-            'Content-Type': 'application/json', 'Authorization': f'Bearer {self.api_key}',
-            'X-Odoo-Database': self.db})
+        body = json.dumps({"events": events}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/ev/ocpp/v1/events",
+            body,
+            {
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.api_key}",
+                "X-Odoo-Database": self.db,
+            },
+        )
         with urllib.request.urlopen(request, timeout=300) as response:
             answer = json.load(response)
-        bad = [r for r in answer['results'] if r.get('status') != 'ok' or r.get('duplicate')]
-        if len(answer['results']) != len(events) or bad:
-            raise RuntimeError(f'events not applied: {bad[:3]}')
-        return answer['results']
+        bad = [
+            r
+            for r in answer["results"]
+            if r.get("status") != "ok" or r.get("duplicate")
+        ]
+        if len(answer["results"]) != len(events) or bad:
+            raise RuntimeError(f"events not applied: {bad[:3]}")
+        return answer["results"]
 
     def quote(self, token, kwh):
-        body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1,
-                           'params': {'access_token': token, 'kwh': kwh}}).encode()
-        request = urllib.request.Request(f'{self.url}/ev/quote?db={self.db}', body,
-                                         {'Content-Type': 'application/json'})
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {"access_token": token, "kwh": kwh},
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.url}/ev/quote?db={self.db}",
+            body,
+            {"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.load(response)
-        if answer.get('error') or (answer.get('result') or {}).get('error'):
-            raise RuntimeError(f'quote failed: {answer}')
-        return answer['result']
+        if answer.get("error") or (answer.get("result") or {}).get("error"):
+            raise RuntimeError(f"quote failed: {answer}")
+        return answer["result"]
 
 
 # ----------------------------------------------------------------------------------------------
 # Setup
 # ----------------------------------------------------------------------------------------------
 
+
 def setup(odoo, args):
-    odoo.api_key = odoo.shell(
-        "user = env.ref('ev_billing.user_ev_bridge')\n"
-        "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'bench', None))\n"
-    ).split('KEY=')[1].split()[0]
+    odoo.api_key = (
+        odoo.shell(
+            "user = env.ref('ev_billing.user_ev_bridge')\n"
+            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'bench', None))\n"
+        )
+        .split("KEY=")[1]
+        .split()[0]
+    )
     odoo.start()
-    [tariff_id] = odoo.call('ev.tariff', 'search', [('company_id', 'in', [1, False])], limit=1)
-    station_id = odoo.call('ev.station', 'create', {'name': 'Bench Station', 'code': 'BEN', 'state': 'open',
-                                                    'tz': 'Asia/Bangkok', 'tariff_id': tariff_id})
-    identities = [f'EVT-{i:04d}' for i in range(args.chargers)] + [f'SES-{i:04d}' for i in range(args.chargers)]
-    odoo.call('ev.charger', 'create', [{'name': i, 'identity': i, 'station_id': station_id, 'max_power_kw': 22}
-                                       for i in identities])
-    drivers = odoo.call('res.partner', 'create', [{'name': f'Bench Driver {i}', 'mobile': f'+66 81 {i:03d} 0000', 'ev_is_driver': True}
-                                                  for i in range(args.drivers)])
-    odoo.call('ev.id.tag', 'create', [{'tag': f'BENCH{i:04d}', 'partner_id': p} for i, p in enumerate(drivers)])
-    odoo.shell(f"for p in env['res.partner'].browse({drivers}):\n"
-               f"    env['ev.wallet.transaction']._ev_topup(p, {args.topup})\n")
+    [tariff_id] = odoo.call(
+        "ev.tariff", "search", [("company_id", "in", [1, False])], limit=1
+    )
+    station_id = odoo.call(
+        "ev.station",
+        "create",
+        {
+            "name": "Bench Station",
+            "code": "BEN",
+            "state": "open",
+            "tz": "Asia/Bangkok",
+            "tariff_id": tariff_id,
+        },
+    )
+    identities = [f"EVT-{i:04d}" for i in range(args.chargers)] + [
+        f"SES-{i:04d}" for i in range(args.chargers)
+    ]
+    odoo.call(
+        "ev.charger",
+        "create",
+        [
+            {"name": i, "identity": i, "station_id": station_id, "max_power_kw": 22}
+            for i in identities
+        ],
+    )
+    drivers = odoo.call(
+        "res.partner",
+        "create",
+        [
+            {
+                "name": f"Bench Driver {i}",
+                "mobile": f"+66 81 {i:03d} 0000",
+                "ev_is_driver": True,
+            }
+            for i in range(args.drivers)
+        ],
+    )
+    odoo.call(
+        "ev.id.tag",
+        "create",
+        [{"tag": f"BENCH{i:04d}", "partner_id": p} for i, p in enumerate(drivers)],
+    )
+    odoo.shell(
+        f"for p in env['res.partner'].browse({drivers}):\n"
+        f"    env['ev.wallet.transaction']._ev_topup(p, {args.topup})\n"
+    )
     return station_id, drivers
 
 
 def flush(odoo, events, batch, stats=None):
     for i in range(0, len(events), batch):
-        chunk = events[i:i + batch]
+        chunk = events[i : i + batch]
         t0 = time.perf_counter()
         odoo.post_events(chunk)
         if stats is not None:
@@ -211,15 +368,21 @@ def summary(name, stats, wall):
     busy = sum(t for _n, t in stats)
     lat = [t * 1000 for _n, t in stats]
     return {
-        'measure': name, 'calls': len(stats), 'events': events, 'wall_s': round(wall, 1),
-        'per_s': round(events / wall, 1), 'per_s_busy': round(events / busy, 1) if busy else 0,
-        'call_ms_p50': round(percentile(lat, 50), 1), 'call_ms_p95': round(percentile(lat, 95), 1),
+        "measure": name,
+        "calls": len(stats),
+        "events": events,
+        "wall_s": round(wall, 1),
+        "per_s": round(events / wall, 1),
+        "per_s_busy": round(events / busy, 1) if busy else 0,
+        "call_ms_p50": round(percentile(lat, 50), 1),
+        "call_ms_p95": round(percentile(lat, 95), 1),
     }
 
 
 # ----------------------------------------------------------------------------------------------
 # (a) status and meter events
 # ----------------------------------------------------------------------------------------------
+
 
 class EventCharger:
     def __init__(self, identity, index, driver_tag):
@@ -232,36 +395,72 @@ class EventCharger:
 
     def start(self):
         self.start_meter = self.meter
-        return make_event(self.identity, 'start_transaction', {
-            'transaction_id': self.tx, 'connector_id': 1, 'id_tag': self.tag, 'meter_start': self.meter,
-            'timestamp': iso(self.clock), 'reservation_id': None, 'remote_request_id': None}, iso_ms(self.clock))
+        return make_event(
+            self.identity,
+            "start_transaction",
+            {
+                "transaction_id": self.tx,
+                "connector_id": 1,
+                "id_tag": self.tag,
+                "meter_start": self.meter,
+                "timestamp": iso(self.clock),
+                "reservation_id": None,
+                "remote_request_id": None,
+            },
+            iso_ms(self.clock),
+        )
 
     def meter_values(self):
         samples = []
         for _ in range(3):  # the bridge's 30 s flush of 10 s samples
             self.clock += timedelta(seconds=10)
             self.meter += 61  # 22 kW
-            samples.append({'timestamp': iso(self.clock), 'energy_wh': float(self.meter), 'power_w': 22000.0,
-                            'soc': min(99, 20 + (self.meter - self.start_meter) // 600)})
-        return make_event(self.identity, 'meter_values', {'transaction_id': self.tx, 'connector_id': 1,
-                                                          'samples': samples}, iso_ms(self.clock))
+            samples.append(
+                {
+                    "timestamp": iso(self.clock),
+                    "energy_wh": float(self.meter),
+                    "power_w": 22000.0,
+                    "soc": min(99, 20 + (self.meter - self.start_meter) // 600),
+                }
+            )
+        return make_event(
+            self.identity,
+            "meter_values",
+            {"transaction_id": self.tx, "connector_id": 1, "samples": samples},
+            iso_ms(self.clock),
+        )
 
     def status(self):
         self.clock += timedelta(seconds=1)
         self.suspended = not self.suspended
-        return make_event(self.identity, 'status', {
-            'connector_id': 1, 'status': 'SuspendedEV' if self.suspended else 'Charging', 'error_code': 'NoError',
-            'info': None, 'vendor_id': None, 'vendor_error_code': None, 'timestamp': iso(self.clock)},
-            iso_ms(self.clock))
+        return make_event(
+            self.identity,
+            "status",
+            {
+                "connector_id": 1,
+                "status": "SuspendedEV" if self.suspended else "Charging",
+                "error_code": "NoError",
+                "info": None,
+                "vendor_id": None,
+                "vendor_error_code": None,
+                "timestamp": iso(self.clock),
+            },
+            iso_ms(self.clock),
+        )
 
 
 def measure_events(odoo, args):
-    chargers = [EventCharger(f'EVT-{i:04d}', i, f'BENCH{i % args.drivers:04d}') for i in range(args.chargers)]
+    chargers = [
+        EventCharger(f"EVT-{i:04d}", i, f"BENCH{i % args.drivers:04d}")
+        for i in range(args.chargers)
+    ]
     flush(odoo, [c.start() for c in chargers], args.batch)  # open sessions (not timed)
     results = []
-    for name, make in (('meter_values', lambda c: c.meter_values()),
-                       ('status', lambda c: c.status()),
-                       ('mixed 3 meter_values : 1 status', None)):
+    for name, make in (
+        ("meter_values", lambda c: c.meter_values()),
+        ("status", lambda c: c.status()),
+        ("mixed 3 meter_values : 1 status", None),
+    ):
         stats, started, turn = [], time.perf_counter(), 0
         while time.perf_counter() - started < args.seconds / 3:
             batch = []
@@ -275,10 +474,12 @@ def measure_events(odoo, args):
             t0 = time.perf_counter()
             odoo.post_events(batch)
             stats.append((len(batch), time.perf_counter() - t0))
-        results.append(summary(f'events: {name}', stats, time.perf_counter() - started))
+        results.append(summary(f"events: {name}", stats, time.perf_counter() - started))
         print(json.dumps(results[-1]), flush=True)
-    samples = odoo.sql("SELECT max(jsonb_array_length(meter_samples)) FROM ev_session WHERE state = 'charging'")
-    print(f'  longest open session timeline: {samples[0][0]} samples', flush=True)
+    samples = odoo.sql(
+        "SELECT max(jsonb_array_length(meter_samples)) FROM ev_session WHERE state = 'charging'"
+    )
+    print(f"  longest open session timeline: {samples[0][0]} samples", flush=True)
     return results
 
 
@@ -286,24 +487,76 @@ def measure_events(odoo, args):
 # (b) fully billed sessions
 # ----------------------------------------------------------------------------------------------
 
+
 def session_events(identity, tx, start, tag, meter):
     """One session: start, one meter flush, stop, unplugged (Available) 3 minutes later."""
     energy = 9_000 + tx % 7 * 1_000  # 9–15 kWh in 40 minutes on a 22 kW charger
     stop = start + timedelta(minutes=40)
-    events = [make_event(identity, 'start_transaction', {
-        'transaction_id': tx, 'connector_id': 1, 'id_tag': tag, 'meter_start': meter, 'timestamp': iso(start),
-        'reservation_id': None, 'remote_request_id': None}, iso_ms(start))]
-    samples = [{'timestamp': iso(start + timedelta(minutes=10 * k)), 'energy_wh': float(meter + energy * k // 4),
-                'power_w': 20000.0, 'soc': 30 + 10 * k} for k in (1, 2, 3)]
-    events.append(make_event(identity, 'meter_values', {'transaction_id': tx, 'connector_id': 1,
-                                                        'samples': samples}, iso_ms(stop)))
-    events.append(make_event(identity, 'stop_transaction', {
-        'transaction_id': tx, 'meter_stop': meter + energy, 'timestamp': iso(stop), 'reason': 'EVDisconnected',
-        'id_tag': tag, 'samples': []}, iso_ms(stop)))
+    events = [
+        make_event(
+            identity,
+            "start_transaction",
+            {
+                "transaction_id": tx,
+                "connector_id": 1,
+                "id_tag": tag,
+                "meter_start": meter,
+                "timestamp": iso(start),
+                "reservation_id": None,
+                "remote_request_id": None,
+            },
+            iso_ms(start),
+        )
+    ]
+    samples = [
+        {
+            "timestamp": iso(start + timedelta(minutes=10 * k)),
+            "energy_wh": float(meter + energy * k // 4),
+            "power_w": 20000.0,
+            "soc": 30 + 10 * k,
+        }
+        for k in (1, 2, 3)
+    ]
+    events.append(
+        make_event(
+            identity,
+            "meter_values",
+            {"transaction_id": tx, "connector_id": 1, "samples": samples},
+            iso_ms(stop),
+        )
+    )
+    events.append(
+        make_event(
+            identity,
+            "stop_transaction",
+            {
+                "transaction_id": tx,
+                "meter_stop": meter + energy,
+                "timestamp": iso(stop),
+                "reason": "EVDisconnected",
+                "id_tag": tag,
+                "samples": [],
+            },
+            iso_ms(stop),
+        )
+    )
     unplug = stop + timedelta(minutes=3)
-    events.append(make_event(identity, 'status', {
-        'connector_id': 1, 'status': 'Available', 'error_code': 'NoError', 'info': None, 'vendor_id': None,
-        'vendor_error_code': None, 'timestamp': iso(unplug)}, iso_ms(unplug)))
+    events.append(
+        make_event(
+            identity,
+            "status",
+            {
+                "connector_id": 1,
+                "status": "Available",
+                "error_code": "NoError",
+                "info": None,
+                "vendor_id": None,
+                "vendor_error_code": None,
+                "timestamp": iso(unplug),
+            },
+            iso_ms(unplug),
+        )
+    )
     return events, meter + energy
 
 
@@ -318,15 +571,22 @@ def measure_sessions(odoo, args):
         for _ in range(per_batch):
             charger = serial % args.chargers
             round_ = serial // args.chargers
-            identity = f'SES-{charger:04d}'
+            identity = f"SES-{charger:04d}"
             start = START + timedelta(hours=round_, seconds=charger)
-            evts, meters[identity] = session_events(identity, 500_000 + serial, start,
-                                                    f'BENCH{serial % args.drivers:04d}', meters.get(identity, 0))
+            evts, meters[identity] = session_events(
+                identity,
+                500_000 + serial,
+                start,
+                f"BENCH{serial % args.drivers:04d}",
+                meters.get(identity, 0),
+            )
             events += evts
             serial += 1
         return events
 
-    odoo.post_events(batch_of_sessions())  # warm-up (not timed): creates connectors and the abb. sequence
+    odoo.post_events(
+        batch_of_sessions()
+    )  # warm-up (not timed): creates connectors and the abb. sequence
     stats, started = [], time.perf_counter()
     first_tx = 500_000 + serial
     while time.perf_counter() - started < args.seconds:
@@ -335,12 +595,16 @@ def measure_sessions(odoo, args):
         odoo.post_events(batch)
         stats.append((per_batch, time.perf_counter() - t0))
     wall = time.perf_counter() - started
-    result = summary(f'sessions: {per_batch} full sessions ({per_batch * 4} events) per call', stats, wall)
-    result['sessions'] = result.pop('events')
+    result = summary(
+        f"sessions: {per_batch} full sessions ({per_batch * 4} events) per call",
+        stats,
+        wall,
+    )
+    result["sessions"] = result.pop("events")
     last_tx = 500_000 + serial - 1
     print(json.dumps(result), flush=True)
-    result['check'] = check_sessions(odoo, first_tx - per_batch, last_tx)
-    print(json.dumps(result['check']), flush=True)
+    result["check"] = check_sessions(odoo, first_tx - per_batch, last_tx)
+    print(json.dumps(result["check"]), flush=True)
     return [result]
 
 
@@ -359,12 +623,29 @@ def check_sessions(odoo, first_tx, last_tx):
           LEFT JOIN account_move m ON m.id = s.invoice_id
          WHERE s.transaction_id BETWEEN {first_tx} AND {last_tx}
     """)
-    audit = odoo.shell("print('AUDIT=' + repr(env['ev.wallet.transaction']._ev_wallet_audit()))").split('AUDIT=')[1]
-    check = {'sessions': int(total), 'done': int(done), 'invoiced': int(invoiced), 'posted': int(posted),
-             'paid': int(paid), 'charge_lines': int(charged), 'amount_total': float(amount),
-             'wallet_audit_differences': audit.strip()}
-    check['ok'] = (int(total) == int(done) == int(invoiced) == int(posted) == int(paid) == int(charged) > 0
-                   and audit.strip() == '[]')
+    audit = odoo.shell(
+        "print('AUDIT=' + repr(env['ev.wallet.transaction']._ev_wallet_audit()))"
+    ).split("AUDIT=")[1]
+    check = {
+        "sessions": int(total),
+        "done": int(done),
+        "invoiced": int(invoiced),
+        "posted": int(posted),
+        "paid": int(paid),
+        "charge_lines": int(charged),
+        "amount_total": float(amount),
+        "wallet_audit_differences": audit.strip(),
+    }
+    check["ok"] = (
+        int(total)
+        == int(done)
+        == int(invoiced)
+        == int(posted)
+        == int(paid)
+        == int(charged)
+        > 0
+        and audit.strip() == "[]"
+    )
     return check
 
 
@@ -372,9 +653,12 @@ def check_sessions(odoo, first_tx, last_tx):
 # (c) quote route
 # ----------------------------------------------------------------------------------------------
 
+
 def measure_quote(odoo, args):
-    [[token]] = odoo.sql("SELECT c.access_token FROM ev_connector c JOIN ev_charger h ON h.id = c.charger_id "
-                         "WHERE h.identity = 'SES-0000' LIMIT 1")
+    [[token]] = odoo.sql(
+        "SELECT c.access_token FROM ev_connector c JOIN ev_charger h ON h.id = c.charger_id "
+        "WHERE h.identity = 'SES-0000' LIMIT 1"
+    )
     for i in range(20):  # warm-up
         odoo.quote(token, 5 + i)
     lat, started, i = [], time.perf_counter(), 0
@@ -383,53 +667,91 @@ def measure_quote(odoo, args):
         odoo.quote(token, 5 + (i * 7) % 60)
         lat.append((time.perf_counter() - t0) * 1000)
         i += 1
-    result = {'measure': 'quote', 'calls': len(lat), 'p50_ms': round(percentile(lat, 50), 1),
-              'p95_ms': round(percentile(lat, 95), 1), 'p99_ms': round(percentile(lat, 99), 1),
-              'max_ms': round(max(lat), 1), 'mean_ms': round(statistics.mean(lat), 1)}
+    result = {
+        "measure": "quote",
+        "calls": len(lat),
+        "p50_ms": round(percentile(lat, 50), 1),
+        "p95_ms": round(percentile(lat, 95), 1),
+        "p99_ms": round(percentile(lat, 99), 1),
+        "max_ms": round(max(lat), 1),
+        "mean_ms": round(statistics.mean(lat), 1),
+    }
     print(json.dumps(result), flush=True)
     return [result]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--odoo', default=os.environ.get('ODOO_PATH', '/opt/odoo18'))
-    parser.add_argument('--odoo-python', default=os.environ.get('ODOO_PYTHON', '/opt/odoo18-venv/bin/python'))
-    parser.add_argument('--addons', default=str(ROOT), help='directory holding ev_billing (default: this repository)')
-    parser.add_argument('--db-host', default='127.0.0.1')
-    parser.add_argument('--db-port', default=5432, type=int)
-    parser.add_argument('--db-user', default='odoo')
-    parser.add_argument('--db-password', default='odoo')
-    parser.add_argument('--db', help='database to create (dropped first); default ev_bench_<pid>')
-    parser.add_argument('--keep-db', action='store_true')
-    parser.add_argument('--log', help='Odoo server log file (default /tmp/<db>.log)')
-    parser.add_argument('--workers', default=1, type=int, help='odoo-bin --workers (default 1: per-worker figures)')
-    parser.add_argument('--seconds', default=60.0, type=float, help='time budget of each measure')
-    parser.add_argument('--measures', default='events,sessions,quote')
-    parser.add_argument('--chargers', default=200, type=int, help='chargers per measure')
-    parser.add_argument('--drivers', default=50, type=int)
-    parser.add_argument('--topup', default=1_000_000, type=float, help='wallet top-up per driver (THB)')
-    parser.add_argument('--batch', default=250, type=int, help='events per call for the events measure')
-    parser.add_argument('--sessions-per-batch', default=25, type=int)
-    parser.add_argument('--quotes', default=2000, type=int)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--odoo", default=os.environ.get("ODOO_PATH", "/opt/odoo18"))
+    parser.add_argument(
+        "--odoo-python",
+        default=os.environ.get("ODOO_PYTHON", "/opt/odoo18-venv/bin/python"),
+    )
+    parser.add_argument(
+        "--addons",
+        default=str(ROOT),
+        help="directory holding ev_billing (default: this repository)",
+    )
+    parser.add_argument("--db-host", default="127.0.0.1")
+    parser.add_argument("--db-port", default=5432, type=int)
+    parser.add_argument("--db-user", default="odoo")
+    parser.add_argument("--db-password", default="odoo")
+    parser.add_argument(
+        "--db", help="database to create (dropped first); default ev_bench_<pid>"
+    )
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--log", help="Odoo server log file (default /tmp/<db>.log)")
+    parser.add_argument(
+        "--workers",
+        default=1,
+        type=int,
+        help="odoo-bin --workers (default 1: per-worker figures)",
+    )
+    parser.add_argument(
+        "--seconds", default=60.0, type=float, help="time budget of each measure"
+    )
+    parser.add_argument("--measures", default="events,sessions,quote")
+    parser.add_argument(
+        "--chargers", default=200, type=int, help="chargers per measure"
+    )
+    parser.add_argument("--drivers", default=50, type=int)
+    parser.add_argument(
+        "--topup", default=1_000_000, type=float, help="wallet top-up per driver (THB)"
+    )
+    parser.add_argument(
+        "--batch", default=250, type=int, help="events per call for the events measure"
+    )
+    parser.add_argument("--sessions-per-batch", default=25, type=int)
+    parser.add_argument("--quotes", default=2000, type=int)
     args = parser.parse_args()
 
     odoo = Odoo(args)
-    print(f'# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, '
-          f'load {os.getloadavg()}, db {odoo.db}, --workers={args.workers}', flush=True)
+    print(
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()}, db {odoo.db}, --workers={args.workers}",
+        flush=True,
+    )
     t0 = time.perf_counter()
     odoo.install()
     try:
         setup(odoo, args)
-        print(f'# installed and set up in {time.perf_counter() - t0:.0f} s; server log {odoo.log_path}', flush=True)
+        print(
+            f"# installed and set up in {time.perf_counter() - t0:.0f} s; server log {odoo.log_path}",
+            flush=True,
+        )
         results = []
-        measures = args.measures.split(',')
-        if 'sessions' not in measures and 'quote' in measures:
-            measures.insert(0, 'sessions')  # the quote uses a connector created by the sessions
-        for measure in ('events', 'sessions', 'quote'):
+        measures = args.measures.split(",")
+        if "sessions" not in measures and "quote" in measures:
+            measures.insert(
+                0, "sessions"
+            )  # the quote uses a connector created by the sessions
+        for measure in ("events", "sessions", "quote"):
             if measure in measures:
-                results += globals()[f'measure_{measure}'](odoo, args)
-        print(f'# load after {os.getloadavg()}', flush=True)
-        ok = all(r.get('check', {}).get('ok', True) for r in results)
+                results += globals()[f"measure_{measure}"](odoo, args)
+        print(f"# load after {os.getloadavg()}", flush=True)
+        ok = all(r.get("check", {}).get("ok", True) for r in results)
         return 0 if ok else 1
     finally:
         odoo.stop()
@@ -437,5 +759,5 @@ def main():
             odoo.drop()
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python bench/pricing/bench_pricing.py [--seconds 3]
 """
+
 import argparse
 import os
 import platform
@@ -22,20 +23,35 @@ def typical_setup():
     an exempt window), a 4-connector station whose occupancy changes twice."""
     calendar = pricing.TouCalendar(holidays={datetime(2025, 4, 14).date()})
     tier = pricing.tesla_overstay_preset(
-        Decimal("8.50"), Decimal("5.20"),
-        parking_fee_per_hour_on_peak=Decimal("20"), parking_fee_per_hour_off_peak=Decimal("10"),
-        parking_free_minutes=60, exempt_windows=((time(23, 0), time(7, 0)),),
-        overstay_fee_per_minute_off_peak=Decimal("6"))
+        Decimal("8.50"),
+        Decimal("5.20"),
+        parking_fee_per_hour_on_peak=Decimal("20"),
+        parking_fee_per_hour_off_peak=Decimal("10"),
+        parking_free_minutes=60,
+        exempt_windows=((time(23, 0), time(7, 0)),),
+        overstay_fee_per_minute_off_peak=Decimal("6"),
+    )
     rates = pricing.TariffRates(member=tier, vip=tier, name="bench")
-    start = datetime(2025, 3, 4, 13, 50)           # 20:50 Bangkok, Tuesday
-    stop = start + timedelta(minutes=76)           # 22:06 Bangkok
-    samples = tuple((start + timedelta(minutes=m), 120_000 + 600 * m) for m in (15, 30, 45, 60))
+    start = datetime(2025, 3, 4, 13, 50)  # 20:50 Bangkok, Tuesday
+    stop = start + timedelta(minutes=76)  # 22:06 Bangkok
+    samples = tuple(
+        (start + timedelta(minutes=m), 120_000 + 600 * m) for m in (15, 30, 45, 60)
+    )
     facts = pricing.SessionFacts(
-        tier="member", start_time=start, stop_time=stop, meter_start=120_000,
-        meter_stop=120_000 + 45_000, plug_in_time=start - timedelta(minutes=2),
-        unplug_time=stop + timedelta(minutes=25), samples=samples,
-        occupancy=((start - timedelta(hours=1), 2, 4), (stop + timedelta(minutes=4), 3, 4),
-                   (stop + timedelta(minutes=15), 4, 4)))
+        tier="member",
+        start_time=start,
+        stop_time=stop,
+        meter_start=120_000,
+        meter_stop=120_000 + 45_000,
+        plug_in_time=start - timedelta(minutes=2),
+        unplug_time=stop + timedelta(minutes=25),
+        samples=samples,
+        occupancy=(
+            (start - timedelta(hours=1), 2, 4),
+            (stop + timedelta(minutes=4), 3, 4),
+            (stop + timedelta(minutes=15), 4, 4),
+        ),
+    )
     return rates, facts, calendar
 
 
@@ -58,23 +74,45 @@ def main():
     args = parser.parse_args()
     rates, facts, calendar = typical_setup()
     price = pricing.price_session(rates, facts, calendar)
-    print("typical session:", price.amount_total, "THB", price.energy_by_period,
-          "overstay", price.overstay_minutes, "min")
+    print(
+        "typical session:",
+        price.amount_total,
+        "THB",
+        price.energy_by_period,
+        "overstay",
+        price.overstay_minutes,
+        "min",
+    )
 
-    rounds = [rate(lambda: pricing.price_session(rates, facts, calendar), args.seconds)
-              for _ in range(3)]
-    print("price_session: %.0f sessions/s (best of 3; runs %s)"
-          % (max(rounds), ", ".join("%.0f" % r for r in rounds)))
+    rounds = [
+        rate(lambda: pricing.price_session(rates, facts, calendar), args.seconds)
+        for _ in range(3)
+    ]
+    print(
+        "price_session: %.0f sessions/s (best of 3; runs %s)"
+        % (max(rounds), ", ".join("%.0f" % r for r in rounds))
+    )
 
     def build_and_price():
         f = pricing.SessionFacts(
-            facts.tier, facts.start_time, facts.stop_time, facts.meter_start, facts.meter_stop,
-            facts.plug_in_time, facts.unplug_time, facts.samples, facts.occupancy)
+            facts.tier,
+            facts.start_time,
+            facts.stop_time,
+            facts.meter_start,
+            facts.meter_stop,
+            facts.plug_in_time,
+            facts.unplug_time,
+            facts.samples,
+            facts.occupancy,
+        )
         return pricing.price_session(rates, f, calendar)
 
-    print("build facts + price_session: %.0f sessions/s" % rate(build_and_price, args.seconds))
+    print(
+        "build facts + price_session: %.0f sessions/s"
+        % rate(build_and_price, args.seconds)
+    )
 
-    now = datetime(2025, 3, 4, 14, 40)             # 21:40 Bangkok: a quote crossing 22:00
+    now = datetime(2025, 3, 4, 14, 40)  # 21:40 Bangkok: a quote crossing 22:00
     latencies = []
     for i in range(20000):
         kwh = Decimal(5 + i % 60)
@@ -82,11 +120,18 @@ def main():
         pricing.quote(rates, "vip", kwh, now, calendar, Decimal("60"), Decimal("48.5"))
         latencies.append(clock.perf_counter_ns() - t0)
     latencies.sort()
-    print("quote latency: median %.1f µs, p95 %.1f µs, p99 %.1f µs (20000 calls)" % (
-        statistics.median(latencies) / 1000, latencies[int(0.95 * len(latencies))] / 1000,
-        latencies[int(0.99 * len(latencies))] / 1000))
-    print("python %s on %s" % (platform.python_version(),
-                               platform.processor() or platform.machine()))
+    print(
+        "quote latency: median %.1f µs, p95 %.1f µs, p99 %.1f µs (20000 calls)"
+        % (
+            statistics.median(latencies) / 1000,
+            latencies[int(0.95 * len(latencies))] / 1000,
+            latencies[int(0.99 * len(latencies))] / 1000,
+        )
+    )
+    print(
+        "python %s on %s"
+        % (platform.python_version(), platform.processor() or platform.machine())
+    )
 
 
 if __name__ == "__main__":
