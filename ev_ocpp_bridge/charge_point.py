@@ -225,7 +225,7 @@ class ChargePoint(LibraryChargePoint):
                     error.details,
                 )
             frame = call_error_frame(unique_id, error)
-        except Exception as error:  # noqa: BLE001 — a handler bug must not drop the charger
+        except Exception as error:  # a handler bug must not drop the charger
             _logger.exception(
                 "event=handler_failed identity=%s action=%s", self.id, action
             )

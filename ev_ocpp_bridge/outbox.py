@@ -305,7 +305,7 @@ class Outbox:
                 conn.execute("COMMIT")
                 self.commits += 1
                 self.operations += len(results)
-            except Exception as error:  # noqa: BLE001 — disk full, I/O error: fail the whole batch
+            except Exception as error:  # disk full, I/O error: fail the whole batch
                 _logger.exception("event=outbox_commit_failed ops=%s", len(batch))
                 try:
                     conn.execute("ROLLBACK")
@@ -829,7 +829,7 @@ class Delivery:
             for event, result in delivered:
                 try:
                     self.on_result(event, result)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     _logger.exception("event=result_hook_failed key=%s", event["key"])
         if len(delivered) + len(failed) < len(events):
             raise RuntimeError("Odoo answered part of the batch only")

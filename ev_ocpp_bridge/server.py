@@ -187,7 +187,7 @@ class Bridge:
             await asyncio.sleep(self.config.meter_flush_seconds)
             try:
                 await self.outbox.flush_samples()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 _logger.exception("event=meter_flush_failed")
 
     # -- websocket -------------------------------------------------------------
@@ -300,7 +300,7 @@ class Bridge:
                 identity,
                 closed.rcvd.code if closed.rcvd else None,
             )
-        except Exception:  # noqa: BLE001
+        except Exception:
             _logger.exception("event=charger_failed identity=%s", identity)
         finally:
             if self.chargers.get(identity) is cp:

@@ -29,7 +29,6 @@ import os
 
 import fastjsonschema
 import ocpp
-
 from ocpp.exceptions import OCPPError
 
 SCHEMA_DIR = os.path.join(os.path.dirname(ocpp.__file__), "v16", "schemas")

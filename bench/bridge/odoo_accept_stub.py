@@ -3,7 +3,6 @@ idTag accepted, every event ``ok``. Counts events and credential checks it
 received (GET /stats). ``STUB_CREDENTIALS_DELAY`` (s) makes credential answers slow."""
 
 import asyncio
-import json
 import os
 
 from aiohttp import web

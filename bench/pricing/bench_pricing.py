@@ -14,7 +14,7 @@ from decimal import Decimal
 
 sys.path.append(os.path.join(os.path.dirname(__file__), "..", "..", "ev_billing"))
 
-import pricing  # noqa: E402
+import pricing
 
 
 def typical_setup():
@@ -25,11 +25,11 @@ def typical_setup():
     tier = pricing.tesla_overstay_preset(
         Decimal("8.50"),
         Decimal("5.20"),
-        parking_fee_per_hour_on_peak=Decimal("20"),
-        parking_fee_per_hour_off_peak=Decimal("10"),
+        parking_fee_per_hour_on_peak=Decimal(20),
+        parking_fee_per_hour_off_peak=Decimal(10),
         parking_free_minutes=60,
         exempt_windows=((time(23, 0), time(7, 0)),),
-        overstay_fee_per_minute_off_peak=Decimal("6"),
+        overstay_fee_per_minute_off_peak=Decimal(6),
     )
     rates = pricing.TariffRates(member=tier, vip=tier, name="bench")
     start = datetime(2025, 3, 4, 13, 50)  # 20:50 Bangkok, Tuesday
@@ -117,7 +117,7 @@ def main():
     for i in range(20000):
         kwh = Decimal(5 + i % 60)
         t0 = clock.perf_counter_ns()
-        pricing.quote(rates, "vip", kwh, now, calendar, Decimal("60"), Decimal("48.5"))
+        pricing.quote(rates, "vip", kwh, now, calendar, Decimal(60), Decimal("48.5"))
         latencies.append(clock.perf_counter_ns() - t0)
     latencies.sort()
     print(

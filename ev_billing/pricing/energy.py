@@ -98,12 +98,10 @@ def _split_us(
             num //= g
             den //= g
     on = (2 * num + den) // (2 * den)
-    if on > total:
-        on = total
+    on = min(on, total)
     if capped:
         bon = (2 * bnum + bden) // (2 * bden)
-        if bon > billed_total:
-            bon = billed_total
+        bon = min(bon, billed_total)
     else:
         bon = on
     return total, on, total - on, billed_total, bon, billed_total - bon

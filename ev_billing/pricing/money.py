@@ -7,11 +7,11 @@ ROUND_HALF_UP, applied once per charge line.  Totals are sums of rounded lines.
 from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCY = "THB"
-VAT_RATE = Decimal("7")
+VAT_RATE = Decimal(7)
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
-_ONE = Decimal("1")
-_HUNDRED = Decimal("100")
+ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
 
 
 def to_decimal(value):

@@ -20,8 +20,8 @@ class OccupancyRule:
     """Overstay is charged only while ``occupied / total * 100 >= min_percent`` of the station's
     connectors are occupied, and multiplied by ``full_multiplier`` while all are occupied."""
 
-    min_percent: Decimal = Decimal("50")
-    full_multiplier: Decimal = Decimal("2")
+    min_percent: Decimal = Decimal(50)
+    full_multiplier: Decimal = Decimal(2)
 
     def __post_init__(self):
         object.__setattr__(self, "min_percent", to_decimal(self.min_percent))
@@ -148,7 +148,7 @@ class TariffRates:
         return cls(member=rates, vip=rates, name=name)
 
 
-TESLA_OVERSTAY_FEE_PER_MINUTE = Decimal("12")
+TESLA_OVERSTAY_FEE_PER_MINUTE = Decimal(12)
 TESLA_GRACE_MINUTES = 5
 
 
@@ -172,7 +172,7 @@ def tesla_overstay_preset(
         grace_minutes=TESLA_GRACE_MINUTES,
         overstay_from="charge_end",
         occupancy_rule=OccupancyRule(
-            min_percent=Decimal("50"), full_multiplier=Decimal("2")
+            min_percent=Decimal(50), full_multiplier=Decimal(2)
         ),
     )
     values.update(overrides)

@@ -32,7 +32,7 @@ def clip_intervals(intervals, lo, hi):
             continue
         if a >= hi:
             break
-        out.append((a if a > lo else lo, b if b < hi else hi))
+        out.append((max(lo, a), min(hi, b)))
     return out
 
 
@@ -57,14 +57,14 @@ class TouCalendar:
     """
 
     __slots__ = (
-        "tz",
-        "holidays",
-        "on_peak_start",
-        "on_peak_end",
-        "on_peak_weekdays",
         "_days",
         "_exempt",
         "_offset_guess",
+        "holidays",
+        "on_peak_end",
+        "on_peak_start",
+        "on_peak_weekdays",
+        "tz",
     )
 
     def __init__(
@@ -146,8 +146,8 @@ class TouCalendar:
             a = info[2]
             if a is not None:
                 b = info[3]
-                lo = a if a > start else start
-                hi = b if b < end else end
+                lo = max(start, a)
+                hi = min(end, b)
                 if lo < hi:
                     out.append((lo, hi))
             if info[1] >= end:
@@ -182,7 +182,7 @@ class TouCalendar:
                 cache[key] = day_list
             for a, b in day_list:
                 if a < end and b > start:
-                    raw.append((a if a > start else start, b if b < end else end))
+                    raw.append((max(start, a), min(end, b)))
         if len(raw) <= 1:
             return raw
         raw.sort()

@@ -29,7 +29,7 @@ class UtilityRates:
     off_peak_per_kwh: Decimal = ZERO
     blocks: tuple = ()
     ft_per_kwh: Decimal = ZERO
-    vat_percent: Decimal = Decimal("7")
+    vat_percent: Decimal = Decimal(7)
     service_charge_per_month: Decimal = ZERO
     name: str = ""
 
@@ -65,7 +65,7 @@ class UtilityRates:
             on_peak_per_kwh=Decimal("5.7982"),
             off_peak_per_kwh=Decimal("2.6369"),
             ft_per_kwh=Decimal("0.9343"),
-            vat_percent=Decimal("7"),
+            vat_percent=Decimal(7),
             service_charge_per_month=Decimal("38.22"),
             name="MEA 1.2.2 TOU (seed)",
         )
@@ -83,7 +83,7 @@ class UtilityRates:
                 (None, Decimal("4.4217")),
             ),
             ft_per_kwh=ft_per_kwh,
-            vat_percent=Decimal("7"),
+            vat_percent=Decimal(7),
             service_charge_per_month=Decimal("24.62"),
             name="MEA 1.1.2 progressive",
         )

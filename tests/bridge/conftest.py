@@ -11,11 +11,11 @@ import pytest_asyncio
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from odoo_stub import API_KEY, DATABASE, OdooStub, wait_for  # noqa: E402
+from odoo_stub import API_KEY, DATABASE, OdooStub, wait_for
 
-from ev_ocpp_bridge.config import Config  # noqa: E402
-from ev_ocpp_bridge.server import Bridge  # noqa: E402
-from ev_ocpp_bridge.simulator import SimulatedChargePoint, connect  # noqa: E402
+from ev_ocpp_bridge.config import Config
+from ev_ocpp_bridge.server import Bridge
+from ev_ocpp_bridge.simulator import SimulatedChargePoint, connect
 
 COMMAND_TOKEN = "test-command-token"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -100,13 +100,15 @@ class BridgeHarness:
 
     async def command(self, identity, action, payload=None, token=COMMAND_TOKEN):
         headers = {"Authorization": "Bearer %s" % token} if token else {}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
                 "%s/chargers/%s/commands/%s" % (self.command_url, identity, action),
                 json=payload or {},
                 headers=headers,
-            ) as response:
-                return response.status, await response.json()
+            ) as response,
+        ):
+            return response.status, await response.json()
 
     async def close(self):
         for ws, task in self.connections:

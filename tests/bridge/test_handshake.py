@@ -4,8 +4,8 @@ import pytest
 import websockets
 from ocpp.v16 import call
 
-from ev_ocpp_bridge.simulator import connect
 from ev_ocpp_bridge.server import identity_from_path, parse_basic_auth
+from ev_ocpp_bridge.simulator import connect
 
 
 async def _refused_status(url, identity, password):

@@ -5,10 +5,10 @@ import contextlib
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
+from conftest import CHARGER_PASSWORD, COMMAND_TOKEN, async_wait_until
 from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
-from conftest import CHARGER_PASSWORD, COMMAND_TOKEN, async_wait_until
 from ev_ocpp_bridge.simulator import (
     SimulatedChargePoint,
     connect,
@@ -338,12 +338,14 @@ async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
             for action, kwargs in cp.received
         ]
     # and the bridge refuses a command without the token
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
             f"{bridge.command_url}/chargers/E2E-CP-3/commands/reset",
             json={"type": "Soft"},
-        ) as r:
-            assert r.status == 401
+        ) as r,
+    ):
+        assert r.status == 401
     assert COMMAND_TOKEN
 
 

@@ -10,8 +10,8 @@ from hypothesis import settings
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "ev_billing"))
 sys.path.insert(0, os.path.dirname(__file__))
 
-import pricing  # noqa: E402
-from pricing_helpers import SONGKRAN, simple_rates  # noqa: E402
+import pricing
+from pricing_helpers import SONGKRAN, simple_rates
 
 settings.register_profile("pricing", deadline=None, max_examples=200)
 settings.register_profile("pricing-deep", deadline=None, max_examples=5000)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pricing import round_money, vat_included_split
 
-amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2)
+amounts = st.decimals(min_value=Decimal(0), max_value=Decimal(100000), places=2)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_vat_split_adds_up_and_matches_price_included_tax(total):
 
 
 def test_vat_split_other_rate():
-    assert vat_included_split(Decimal("110"), Decimal("10")) == (
+    assert vat_included_split(Decimal(110), Decimal(10)) == (
         Decimal("100.00"),
         Decimal("10.00"),
     )
