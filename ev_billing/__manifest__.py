@@ -43,6 +43,7 @@ RFID cards and drivers, four admin levels and a Trash from which nothing can be 
         'views/ev_tax_invoice_views.xml',
         'report/ev_abbreviated_tax_invoice.xml',
         'views/ev_wallet_portal_templates.xml',
+        'views/ev_connector_portal_templates.xml',
         'views/ev_billing_menus.xml',
     ],
     'demo': [
@@ -51,6 +52,9 @@ RFID cards and drivers, four admin levels and a Trash from which nothing can be 
         'demo/ev_wallet_demo.xml',
     ],
     'assets': {
+        'web.assets_frontend': [
+            'ev_billing/static/src/js/portal/*.js',
+        ],
         'web.assets_tests': [
             'ev_billing/static/src/js/tours/*.js',
         ],

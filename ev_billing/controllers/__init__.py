@@ -1,3 +1,4 @@
 from . import ocpp
 from . import quote
 from . import portal
+from . import connector

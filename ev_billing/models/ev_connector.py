@@ -1,4 +1,5 @@
 import secrets
+from urllib.parse import quote
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -69,6 +70,9 @@ class EvConnector(models.Model):
     access_token = fields.Char(
         copy=False, readonly=True, default=lambda self: secrets.token_urlsafe(16),
         help="Key of the connector's public QR page.")
+    ev_page_url = fields.Char(string='Driver Page', compute='_compute_ev_page_url',
+                              help="The page a driver opens by scanning the connector's QR code.")
+    ev_qr_code_url = fields.Char(string='QR Code', compute='_compute_ev_page_url')
 
     _sql_constraints = [
         ('number_uniq', 'unique(charger_id, connector_number)', 'A charger cannot have two connectors with the same number.'),
@@ -79,6 +83,16 @@ class EvConnector(models.Model):
     def _compute_name(self):
         for connector in self:
             connector.name = f"{connector.charger_id.name or ''} #{connector.connector_number}"
+
+    @api.depends('access_token')
+    def _compute_ev_page_url(self):
+        for connector in self:
+            if not connector.access_token:
+                connector.ev_page_url = connector.ev_qr_code_url = False
+                continue
+            url = f"{connector.get_base_url()}/ev/c/{connector.access_token}"
+            connector.ev_page_url = url
+            connector.ev_qr_code_url = f"/report/barcode/?barcode_type=QR&value={quote(url, safe='')}&width=300&height=300"
 
     @api.depends('status')
     def _compute_is_occupied(self):
