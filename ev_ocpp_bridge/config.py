@@ -277,9 +277,9 @@ def read_secret_file(variable, path):
     except OSError as error:
         raise ValueError(
             "%s=%r cannot be read: %s" % (variable, path, error.strerror or error)
-        )
-    except UnicodeDecodeError:
-        raise ValueError("%s=%r is not UTF-8 text" % (variable, path))
+        ) from error
+    except UnicodeDecodeError as error:
+        raise ValueError("%s=%r is not UTF-8 text" % (variable, path)) from error
     if not value:
         raise ValueError("%s=%r is empty" % (variable, path))
     return value
@@ -345,11 +345,11 @@ class Config:
             if variable in environ and environ[variable] != "":
                 try:
                     values[attribute] = kind(environ[variable])
-                except ValueError:
+                except ValueError as error:
                     raise ValueError(
                         "%s=%r is not a valid %s"
                         % (variable, environ[variable], kind.__name__)
-                    )
+                    ) from error
         config = cls(**values)
         config.check()
         return config

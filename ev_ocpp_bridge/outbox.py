@@ -808,7 +808,7 @@ class Delivery:
             await self.outbox.note_attempt(events, error)
             raise
         delivered, failed = [], []
-        for event, result in zip(events, results):
+        for event, result in zip(events, results, strict=False):  # may be short
             status = result.get("status") if isinstance(result, dict) else None
             if status == "ok":
                 delivered.append((event, result))

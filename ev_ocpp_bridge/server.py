@@ -33,7 +33,7 @@ HANDSHAKE_TIMEOUT = (
 
 def parse_basic_auth(header):
     """``Basic base64(user:password)`` -> (user, password) or (None, None)."""
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None, None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

@@ -58,7 +58,7 @@ BOOT_FRAME = '[2,"boot","BootNotification",{"chargePointVendor":"Bench","chargeP
 
 
 def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 

@@ -30,7 +30,7 @@ COMMAND_PORT = 8191
 
 
 def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
 
 
@@ -185,7 +185,7 @@ def throughput(args):
         stop(stub)
     for chargers in args.chargers:
 
-        def median(server, field):
+        def median(server, field, chargers=chargers):
             values = sorted(
                 r[field]
                 for r in results
@@ -274,11 +274,11 @@ def listen_overflows():
     """The kernel's count of connections dropped because an accept queue was full."""
     with open("/proc/net/netstat") as handle:
         lines = handle.read().splitlines()
-    for names, values in zip(lines[::2], lines[1::2]):
+    for names, values in zip(lines[::2], lines[1::2], strict=True):
         if names.startswith("TcpExt:"):
-            return dict(zip(names.split()[1:], map(int, values.split()[1:]))).get(
-                "ListenOverflows"
-            )
+            return dict(
+                zip(names.split()[1:], map(int, values.split()[1:]), strict=True)
+            ).get("ListenOverflows")
     return None
 
 

@@ -180,7 +180,7 @@ def _occupancy_steps(rule, occupancy):
         else:
             factors.append(1)
     if not ordered:
-        pairs = sorted(zip(times, factors), key=lambda p: p[0])
+        pairs = sorted(zip(times, factors, strict=True), key=lambda p: p[0])
         times = [p[0] for p in pairs]
         factors = [p[1] for p in pairs]
     return times, factors
@@ -217,16 +217,36 @@ def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
     for a, b in on_peak:
         cuts.add(a)
         cuts.add(b)
+    occ_times = occ_factors = None
     if rule is not None:
         occ_times, occ_factors = _occupancy_steps(rule, occupancy)
         for t in occ_times:
             if lo < t < hi:
                 cuts.add(t)
-    cuts = sorted(cuts)
+    n_on, n_off, n_on_x, n_off_x = _overstay_minutes(
+        sorted(cuts), origin, exempt, on_peak, occ_times, occ_factors
+    )
+    multiplier = rule.full_multiplier if rule is not None else 1
+    if fee_on == fee_off:
+        exact = fee_on * (n_on + n_off + multiplier * (n_on_x + n_off_x))
+    else:
+        exact = fee_on * (n_on + multiplier * n_on_x) + fee_off * (
+            n_off + multiplier * n_off_x
+        )
+    minutes = n_on + n_off + n_on_x + n_off_x
+    return minutes, n_on_x + n_off_x, round_money(exact)
+
+
+def _overstay_minutes(cuts, origin, exempt, on_peak, occ_times, occ_factors):
+    """Chargeable overstay minutes between consecutive ``cuts``.
+
+    Returns ``(on_peak, off_peak, on_peak_multiplied, off_peak_multiplied)``;
+    ``occ_times`` is None when the tariff has no occupancy rule.
+    """
+    unit = US_PER_MINUTE
     ex_starts = [a for a, _b in exempt]
     on_starts = [a for a, _b in on_peak]
     n_on = n_off = n_on_x = n_off_x = 0
-    multiplier = rule.full_multiplier if rule is not None else 1
     prev = cuts[0]
     for b in cuts[1:]:
         a = prev
@@ -235,7 +255,7 @@ def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
             i = bisect_right(ex_starts, a) - 1
             if i >= 0 and a < exempt[i][1]:
                 continue
-        if rule is not None:
+        if occ_times is not None:
             i = bisect_right(occ_times, a) - 1
             factor = occ_factors[i] if i >= 0 else 0
             if not factor:
@@ -259,14 +279,7 @@ def _overstay(r, calendar, on_peak_all, charge_end, unplug, occupancy):
             n_off_x += n
         else:
             n_off += n
-    if fee_on == fee_off:
-        exact = fee_on * (n_on + n_off + multiplier * (n_on_x + n_off_x))
-    else:
-        exact = fee_on * (n_on + multiplier * n_on_x) + fee_off * (
-            n_off + multiplier * n_off_x
-        )
-    minutes = n_on + n_off + n_on_x + n_off_x
-    return minutes, n_on_x + n_off_x, round_money(exact)
+    return n_on, n_off, n_on_x, n_off_x
 
 
 def _price_us(

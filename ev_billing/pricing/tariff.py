@@ -164,16 +164,16 @@ def tesla_overstay_preset(
     """
     if energy_price_off_peak is None:
         energy_price_off_peak = energy_price_on_peak
-    values = dict(
-        energy_price_on_peak=energy_price_on_peak,
-        energy_price_off_peak=energy_price_off_peak,
-        overstay_fee_per_minute_on_peak=TESLA_OVERSTAY_FEE_PER_MINUTE,
-        overstay_fee_per_minute_off_peak=TESLA_OVERSTAY_FEE_PER_MINUTE,
-        grace_minutes=TESLA_GRACE_MINUTES,
-        overstay_from="charge_end",
-        occupancy_rule=OccupancyRule(
+    values = {
+        "energy_price_on_peak": energy_price_on_peak,
+        "energy_price_off_peak": energy_price_off_peak,
+        "overstay_fee_per_minute_on_peak": TESLA_OVERSTAY_FEE_PER_MINUTE,
+        "overstay_fee_per_minute_off_peak": TESLA_OVERSTAY_FEE_PER_MINUTE,
+        "grace_minutes": TESLA_GRACE_MINUTES,
+        "overstay_from": "charge_end",
+        "occupancy_rule": OccupancyRule(
             min_percent=Decimal(50), full_multiplier=Decimal(2)
         ),
-    )
+    }
     values.update(overrides)
     return TierRates(**values)

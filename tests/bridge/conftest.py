@@ -31,25 +31,25 @@ def pytest_collection_modifyitems(items):
 
 
 def bridge_config(odoo_url, outbox_path, **overrides):
-    values = dict(
-        odoo_url=odoo_url,
-        odoo_db=DATABASE,
-        odoo_api_key=API_KEY,
-        ocpp_host="127.0.0.1",
-        ocpp_port=0,
-        command_host="127.0.0.1",
-        command_port=0,
-        command_token=COMMAND_TOKEN,
-        outbox_path=str(outbox_path),
-        outbox_synchronous="NORMAL",
-        retry_min=0.05,
-        retry_max=0.5,
-        meter_flush_seconds=0.5,
-        authorize_timeout=0.5,
-        credentials_timeout=2.0,
-        command_timeout=3.0,
-        ping_interval=0,
-    )
+    values = {
+        "odoo_url": odoo_url,
+        "odoo_db": DATABASE,
+        "odoo_api_key": API_KEY,
+        "ocpp_host": "127.0.0.1",
+        "ocpp_port": 0,
+        "command_host": "127.0.0.1",
+        "command_port": 0,
+        "command_token": COMMAND_TOKEN,
+        "outbox_path": str(outbox_path),
+        "outbox_synchronous": "NORMAL",
+        "retry_min": 0.05,
+        "retry_max": 0.5,
+        "meter_flush_seconds": 0.5,
+        "authorize_timeout": 0.5,
+        "credentials_timeout": 2.0,
+        "command_timeout": 3.0,
+        "ping_interval": 0,
+    }
     values.update(overrides)
     config = Config(**values)
     config.check()

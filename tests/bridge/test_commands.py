@@ -194,7 +194,7 @@ async def test_health_and_charger_list(harness):
 
 async def test_remote_start_extensions_reach_the_start_event(harness, odoo):
     cp = await harness.charger("CP-1")
-    code, body = await harness.command(
+    code, _body = await harness.command(
         "CP-1",
         "remote_start_transaction",
         {

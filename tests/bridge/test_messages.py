@@ -298,26 +298,26 @@ async def test_impossible_meter_data_is_passed_through(harness, odoo):
         call.StopTransaction(meter_stop=4000, timestamp=utc_now(), transaction_id=tx)
     )
     await wait_for(lambda: len(odoo.of_kind("stop_transaction", "CP-1")) == 2)
-    unknown = [
+    unknown = next(
         e
         for e in odoo.of_kind("stop_transaction", "CP-1")
         if e["payload"]["transaction_id"] == -1
-    ][0]
+    )
     assert (
         unknown["payload"]["unknown_transaction"] is True
         and unknown["payload"]["meter_stop"] == 10
     )
-    known = [
+    known = next(
         e
         for e in odoo.of_kind("stop_transaction", "CP-1")
         if e["payload"]["transaction_id"] == tx
-    ][0]
+    )
     assert known["payload"]["meter_stop"] == 4000  # negative energy: Odoo's to judge
-    leftover = [
+    leftover = next(
         e
         for e in odoo.of_kind("meter_values", "CP-1")
         if e["payload"]["transaction_id"] == -1
-    ][0]
+    )
     assert leftover["payload"]["samples"][0]["energy_wh"] == -50.0
     # the bridge is still fine
     assert (await cp.call(call.Heartbeat())).current_time
@@ -382,6 +382,6 @@ async def test_simulator_session_end_to_end(harness, odoo):
     ]
     assert all(
         s["payload"]["meter_stop"] >= st["payload"]["meter_start"]
-        for s, st in zip(stops, starts)
+        for s, st in zip(stops, starts, strict=True)
     )
     assert energy_sample(1000, 7000)[0]["sampled_value"][0]["value"] == "1000.0"

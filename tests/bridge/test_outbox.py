@@ -63,7 +63,7 @@ async def test_transaction_ids_use_instance_stride_and_survive_reopen(tmp_path):
     box = Outbox(path, instance_id=3, stride=16)
     await box.open()
     first, _, replayed = await box.start_transaction("CP-1", "h1", fields(1), "now")
-    again, stored, replayed_again = await box.start_transaction(
+    again, _, replayed_again = await box.start_transaction(
         "CP-1", "h1", fields(1), "later"
     )
     await box.close()

@@ -216,9 +216,11 @@ def _spawn_bridge(odoo, outbox, ocpp_port, command_port):
 async def _wait_healthy(port):
     async def ok():
         try:
-            async with aiohttp.ClientSession() as session:
-                async with session.get("http://127.0.0.1:%s/health" % port) as response:
-                    return response.status == 200
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get("http://127.0.0.1:%s/health" % port) as response,
+            ):
+                return response.status == 200
         except aiohttp.ClientError:
             return False
 

@@ -105,6 +105,7 @@ class OdooServer:
             capture_output=True,
             text=True,
             timeout=600,
+            check=False,  # the return code is checked below, with the output
         )
         if done.returncode:
             raise RuntimeError(
@@ -119,6 +120,7 @@ class OdooServer:
             capture_output=True,
             text=True,
             timeout=180,
+            check=False,  # the return code is checked below, with the output
         )
         if done.returncode:
             raise RuntimeError(
@@ -127,19 +129,20 @@ class OdooServer:
         return done.stdout
 
     def start(self):
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            self._cmd(
-                f"--http-port={self.port}",
-                "--http-interface=127.0.0.1",
-                f"--db-filter=^{self.db}$",
-                "--workers=0",
-                "--max-cron-threads=0",
-                "--log-level=info",
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        # the child keeps its own copy of the descriptor
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                self._cmd(
+                    f"--http-port={self.port}",
+                    "--http-interface=127.0.0.1",
+                    f"--db-filter=^{self.db}$",
+                    "--workers=0",
+                    "--max-cron-threads=0",
+                    "--log-level=info",
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until(self._healthy, timeout=120, what="Odoo to answer /web/health")
 
     def stop(self):
@@ -176,6 +179,7 @@ class OdooServer:
             ],
             env=dict(os.environ, PGPASSWORD=DB_PASSWORD),
             capture_output=True,
+            check=False,  # best effort cleanup
         )
 
     # JSON-RPC as admin: enough to read and set up records from a test.
@@ -243,14 +247,15 @@ class BridgeProcess:
             AUTHORIZE_TIMEOUT="3",
             LOG_LEVEL="INFO",
         )
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ev_ocpp_bridge"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        # the child keeps its own copy of the descriptor
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ev_ocpp_bridge"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until(self._healthy, timeout=30, what="the bridge /health")
 
     def _healthy(self):

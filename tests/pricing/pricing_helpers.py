@@ -20,9 +20,10 @@ SONGKRAN = (2025, 4, 14)
 
 
 def simple_rates(**kw):
-    values = dict(
-        energy_price_on_peak=Decimal("8.00"), energy_price_off_peak=Decimal("4.00")
-    )
+    values = {
+        "energy_price_on_peak": Decimal("8.00"),
+        "energy_price_off_peak": Decimal("4.00"),
+    }
     values.update(kw)
     tier = pricing.TierRates(**values)
     return pricing.TariffRates(member=tier, vip=tier)

@@ -119,7 +119,8 @@ def sessions(draw):
         )
     )
     samples = [
-        (start + timedelta(seconds=o), meter_start + v) for o, v in zip(offsets, values)
+        (start + timedelta(seconds=o), meter_start + v)
+        for o, v in zip(offsets, values, strict=True)
     ]
     return start, stop, meter_start, meter_start + total, samples
 

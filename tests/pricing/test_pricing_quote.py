@@ -105,7 +105,7 @@ def test_quote_equals_pricing_the_session_it_describes(kwh, start, power):
     rates = rich_rates()
     q = quote(rates, "member", kwh, start, CAL, power)
     samples = []
-    for a, b, _p in CAL.split(q.start, q.end)[1:]:
+    for a, _b, _p in CAL.split(q.start, q.end)[1:]:
         on_line = int((a - q.start) / timedelta(microseconds=1)) * int(
             q.power_kw * 1_000_000
         )

@@ -36,10 +36,10 @@ def facts(start, stop, energy=10_000, unplug=None, plug_in=None, tier="member", 
 
 
 def overstay_rates(**kw):
-    values = dict(
-        overstay_fee_per_minute_on_peak=D("10"),
-        overstay_fee_per_minute_off_peak=D("10"),
-    )
+    values = {
+        "overstay_fee_per_minute_on_peak": D("10"),
+        "overstay_fee_per_minute_off_peak": D("10"),
+    }
     values.update(kw)
     return simple_rates(**values)
 
@@ -92,11 +92,11 @@ def test_energy_cap_bills_the_first_bought_wh():
 
 
 def parking_rates(**kw):
-    values = dict(
-        parking_fee_per_hour_on_peak=D("30"),
-        parking_fee_per_hour_off_peak=D("12"),
-        parking_free_minutes=30,
-    )
+    values = {
+        "parking_fee_per_hour_on_peak": D("30"),
+        "parking_fee_per_hour_off_peak": D("12"),
+        "parking_free_minutes": 30,
+    }
     values.update(kw)
     return simple_rates(
         energy_price_on_peak=D("0"), energy_price_off_peak=D("0"), **values
@@ -342,14 +342,18 @@ def test_lines_and_totals():
 @pytest.mark.parametrize(
     "kw",
     [
-        dict(start=bkk(*MONDAY, 12), stop=bkk(*MONDAY, 11)),
-        dict(
-            start=bkk(*MONDAY, 11), stop=bkk(*MONDAY, 12), plug_in=bkk(*MONDAY, 11, 1)
-        ),
-        dict(
-            start=bkk(*MONDAY, 11), stop=bkk(*MONDAY, 12), unplug=bkk(*MONDAY, 11, 59)
-        ),
-        dict(start=bkk(*MONDAY, 11), stop=bkk(*MONDAY, 12), energy=-1),
+        {"start": bkk(*MONDAY, 12), "stop": bkk(*MONDAY, 11)},
+        {
+            "start": bkk(*MONDAY, 11),
+            "stop": bkk(*MONDAY, 12),
+            "plug_in": bkk(*MONDAY, 11, 1),
+        },
+        {
+            "start": bkk(*MONDAY, 11),
+            "stop": bkk(*MONDAY, 12),
+            "unplug": bkk(*MONDAY, 11, 59),
+        },
+        {"start": bkk(*MONDAY, 11), "stop": bkk(*MONDAY, 12), "energy": -1},
     ],
 )
 def test_impossible_facts_are_refused(kw):

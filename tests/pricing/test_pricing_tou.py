@@ -121,7 +121,7 @@ def test_split_pieces_cover_the_interval_and_match_period_at(start, length_us):
         assert pieces == []
         return
     assert pieces[0][0] == start and pieces[-1][1] == end
-    for (a, b, p), nxt in zip(pieces, pieces[1:] + [None]):
+    for (a, b, p), nxt in zip(pieces, pieces[1:] + [None], strict=True):
         assert a < b
         assert cal.period_at(a) == p
         assert cal.period_at(b - timedelta(microseconds=1)) == p
