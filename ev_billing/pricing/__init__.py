@@ -1,9 +1,10 @@
-"""EV Billing tariff engine: the plain-Python pricing core (stdlib only, no Odoo import).
+"""EV Billing tariff engine: the plain-Python pricing core (stdlib only, no Odoo).
 
 Conventions: money is ``Decimal`` THB, VAT included, rounded once per charge line by
-:func:`round_money`; energy is whole Wh (``int``); datetimes are naive UTC (Odoo's storage
-convention) or aware.  The Odoo models build :class:`TariffRates` and :class:`TouCalendar`
-from their records, call :func:`price_session` / :func:`quote`, and store the results.
+:func:`round_money`; energy is whole Wh (``int``); datetimes are naive UTC (Odoo's
+storage convention) or aware.  The Odoo models build :class:`TariffRates` and
+:class:`TouCalendar` from their records, call :func:`price_session` / :func:`quote`, and
+store the results.
 """
 
 from .energy import meter_at, split_energy

@@ -1,10 +1,11 @@
 """Split a session's energy between TOU periods from its meter-value timeline.
 
 The meter register is a piecewise-linear function of time through the points
-``(start, meter_start)``, the samples strictly inside the session, and ``(stop, meter_stop)``.
-With no samples this is pro-rating by time.  The exact (rational) on-peak energy is rounded
-half-up to whole Wh and off-peak gets the remainder, so the periods always add up to the total
-exactly and each period's energy is non-decreasing when more energy is metered.
+``(start, meter_start)``, the samples strictly inside the session, and
+``(stop, meter_stop)``.  With no samples this is pro-rating by time.  The exact
+(rational) on-peak energy is rounded half-up to whole Wh and off-peak gets the
+remainder, so the periods always add up to the total exactly and each period's energy
+is non-decreasing when more energy is metered.
 """
 
 from bisect import bisect_right
@@ -16,7 +17,7 @@ from .tou import OFF_PEAK, ON_PEAK, to_us
 
 
 def _timeline(start, stop, meter_start, total, samples_us):
-    """Relative register timeline (times, Wh since meter_start), clamped to be monotone."""
+    """Relative register timeline (times, Wh since meter_start), clamped monotone."""
     times = [start]
     values = [0]
     prev = 0
@@ -55,11 +56,11 @@ def _register_at(times, values, t):
 def _split_us(
     calendar, start, stop, meter_start, meter_stop, samples_us, cap=None, on_peak=None
 ):
-    """Return (total, on_peak, off_peak, billed_total, billed_on, billed_off) in whole Wh.
+    """(total, on_peak, off_peak, billed_total, billed_on, billed_off) in whole Wh.
 
-    ``samples_us`` is an iterable of (µs, Wh) sorted by time.  ``cap`` limits billed energy to
-    the first ``cap`` Wh delivered (buy-X-kWh).  ``on_peak``: the calendar's on-peak
-    intervals already clipped to [start, stop), when the caller has them.
+    ``samples_us`` is an iterable of (µs, Wh) sorted by time.  ``cap`` limits billed
+    energy to the first ``cap`` Wh delivered (buy-X-kWh).  ``on_peak``: the calendar's
+    on-peak intervals already clipped to [start, stop), when the caller has them.
     """
     total = meter_stop - meter_start
     if total < 0:
@@ -117,9 +118,10 @@ def _samples_to_us(samples):
 def split_energy(calendar, start, stop, meter_start, meter_stop, samples=()):
     """Energy (whole Wh) per TOU period: ``{'on_peak': int, 'off_peak': int}``.
 
-    ``samples`` is the meter-value timeline ``[(datetime, energy_register_wh), ...]``; samples
-    outside ]start, stop[ are ignored, a register going backwards is held flat, and values
-    beyond ``meter_stop`` are capped.  ``on_peak + off_peak == meter_stop - meter_start``.
+    ``samples`` is the meter-value timeline ``[(datetime, energy_register_wh), ...]``;
+    samples outside ]start, stop[ are ignored, a register going backwards is held flat,
+    and values beyond ``meter_stop`` are capped.
+    ``on_peak + off_peak == meter_stop - meter_start``.
     """
     _t, on, off, _bt, _bo, _bf = _split_us(
         calendar,

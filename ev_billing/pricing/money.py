@@ -1,7 +1,8 @@
 """Money and quantity rules: one rounding policy, the VAT split, input normalisation.
 
-The whole engine rounds money in exactly one place, :func:`round_money`: THB to 2 decimals,
-ROUND_HALF_UP, applied once per charge line.  Totals are sums of rounded lines.
+The whole engine rounds money in exactly one place, :func:`round_money`: THB to 2
+decimals, ROUND_HALF_UP, applied once per charge line.  Totals are sums of rounded
+lines.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,8 +40,9 @@ def round_money(value):
 def vat_included_split(total, rate=VAT_RATE):
     """Split a VAT-inclusive amount into ``(base, vat)``.
 
-    Same as Odoo's price-included tax on one line: ``vat = round(total * rate / (100 + rate))``,
-    ``base = total - vat``; ``base + vat == total`` always.
+    Same as Odoo's price-included tax on one line:
+    ``vat = round(total * rate / (100 + rate))``, ``base = total - vat``;
+    ``base + vat == total`` always.
     """
     total = round_money(total)
     rate = to_decimal(rate)
@@ -49,7 +51,7 @@ def vat_included_split(total, rate=VAT_RATE):
 
 
 def wh(value):
-    """Energy in whole Wh (int).  Meter values are rounded half-up to whole Wh on input."""
+    """Energy in whole Wh (int).  Meter values are rounded half-up on input."""
     if type(value) is int:
         return value
     if isinstance(value, bool):

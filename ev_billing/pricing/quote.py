@@ -1,10 +1,10 @@
 """Quote a charge before it starts: price and estimated duration for X kWh.
 
-The quote assumes the session starts at ``start`` and draws a constant power until the bought
-energy is delivered, the driver unplugging at once (parking fee for that time, no overstay —
-the driver controls that).  Power: the charger's recent real power when known, else
-``QUOTE_MAX_POWER_FACTOR`` (0.9) × the connector's maximum power, an allowance for
-conversion losses and the taper of a battery near full.
+The quote assumes the session starts at ``start`` and draws a constant power until the
+bought energy is delivered, the driver unplugging at once (parking fee for that time, no
+overstay — the driver controls that).  Power: the charger's recent real power when
+known, else ``QUOTE_MAX_POWER_FACTOR`` (0.9) × the connector's maximum power, an
+allowance for conversion losses and the taper of a battery near full.
 """
 
 from dataclasses import dataclass
@@ -55,8 +55,8 @@ def quote(
     """Price and duration of charging ``kwh`` from ``start`` (usually now).
 
     The energy timeline is the straight line of the assumed power, so the quote equals
-    :func:`price_session` for a session with meter samples on that line; it is non-decreasing
-    in ``kwh``.
+    :func:`price_session` for a session with meter samples on that line; it is
+    non-decreasing in ``kwh``.
     """
     energy_wh = int((to_decimal(kwh) * _MILLI).quantize(Decimal(1), ROUND_HALF_UP))
     if energy_wh < 0:

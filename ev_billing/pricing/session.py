@@ -20,13 +20,14 @@ _HUNDRED = Decimal(100)
 class SessionFacts:
     """What happened, as metered.  Datetimes are naive UTC or aware.
 
-    ``start_time``/``stop_time`` bound the charging (``meter_start``/``meter_stop`` are read
-    there, Wh); the overstay runs from ``stop_time`` (end of charging) to ``unplug_time``.
+    ``start_time``/``stop_time`` bound the charging (``meter_start``/``meter_stop`` are
+    read there, Wh); the overstay runs from ``stop_time`` (end of charging) to
+    ``unplug_time``.
     ``plug_in_time``/``unplug_time`` default to ``start_time``/``stop_time``.
     ``samples``: ``[(datetime, energy_register_wh), ...]``.
     ``occupancy``: ``[(datetime, occupied_connectors, total_connectors), ...]`` — a step
-    function of the station's occupancy; before its first point the occupancy is unknown and
-    an occupancy-conditioned overstay is not charged.
+    function of the station's occupancy; before its first point the occupancy is unknown
+    and an occupancy-conditioned overstay is not charged.
     ``energy_cap_wh``: bought energy (buy-X-kWh); billing never exceeds it.
     """
 
@@ -54,7 +55,7 @@ class PriceLine:
 
 @dataclass(frozen=True, slots=True)
 class SessionPrice:
-    """Result of :func:`price_session`.  Amounts THB, VAT included, each line rounded once.
+    """Result of :func:`price_session`: THB, VAT included, each line rounded once.
 
     ``amount_total == amount_energy + amount_parking + amount_overstay`` and
     ``amount_energy == amount_energy_on_peak + amount_energy_off_peak``.
@@ -134,7 +135,7 @@ class SessionPrice:
 
 
 def _on_peak_units(intervals, origin, unit):
-    """Number of unit-grid starts (origin + k·unit) inside the intervals (all >= origin)."""
+    """Number of unit-grid starts (origin + k·unit) in the intervals (all >= origin)."""
     n = 0
     for a, b in intervals:
         n += -((origin - b) // unit) + ((origin - a) // unit)
@@ -163,7 +164,8 @@ def _occupancy_steps(rule, occupancy):
     """(times µs, factors) of the occupancy step function, in time order."""
     times = []
     factors = []
-    # occupied/total >= min_percent/100  <=>  occupied·100·den >= num·total  (exact, in ints)
+    # occupied/total >= min_percent/100  <=>  occupied·100·den >= num·total
+    # (exact, in ints)
     num, den = rule.min_percent.as_integer_ratio()
     den *= 100
     multiplier = rule.full_multiplier
@@ -304,7 +306,7 @@ def _price_us(
         raise ValueError("plug_in_time is after start_time")
     if unplug < stop:
         raise ValueError("unplug_time is before stop_time")
-    # on-peak intervals of the whole plugged-in time, computed once and clipped per charge
+    # on-peak intervals of the whole plugged-in time, computed once, clipped per charge
     on_peak_all = calendar._on_peak_intervals(plug_in, unplug)
     total, on, off, billed, bon, boff = _split_us(
         calendar,
@@ -324,7 +326,8 @@ def _price_us(
     )
     a_energy = a_on + a_off
     a_total = a_energy + a_parking + a_overstay
-    # VAT per line, as Odoo's price-included tax with round-per-line: round(x·rate/(100+rate))
+    # VAT per line, as Odoo's price-included tax with round-per-line:
+    # round(x·rate/(100+rate))
     vat = _NIL
     divisor = _HUNDRED + vat_rate
     for amount in (a_on, a_off, a_parking, a_overstay):
@@ -356,8 +359,9 @@ def _price_us(
 def price_session(rates, facts, calendar, vat_rate=VAT_RATE):
     """Price a session from its :class:`SessionFacts` with the frozen ``rates``.
 
-    Raises ``ValueError`` for impossible facts (stop before start, plug-in after start, unplug
-    before stop, meter going backwards): such sessions belong in review, not on an invoice.
+    Raises ``ValueError`` for impossible facts (stop before start, plug-in after start,
+    unplug before stop, meter going backwards): such sessions belong in review, not on
+    an invoice.
     """
     start = to_us(facts.start_time)
     stop = to_us(facts.stop_time)

@@ -1,7 +1,7 @@
 """Tariff rates: plain frozen values built by Odoo from its ``ev.tariff`` records.
 
-A session keeps the :class:`TariffRates` it started with (frozen at session start).  All prices
-are THB, VAT included.
+A session keeps the :class:`TariffRates` it started with (frozen at session start).  All
+prices are THB, VAT included.
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +17,9 @@ OVERSTAY_FROM = ("grace_end", "charge_end")
 
 @dataclass(frozen=True, slots=True)
 class OccupancyRule:
-    """Overstay is charged only while ``occupied / total * 100 >= min_percent`` of the station's
-    connectors are occupied, and multiplied by ``full_multiplier`` while all are occupied."""
+    """Overstay is charged only while ``occupied / total * 100 >= min_percent`` of the
+    station's connectors are occupied, and multiplied by ``full_multiplier`` while all
+    are occupied."""
 
     min_percent: Decimal = Decimal(50)
     full_multiplier: Decimal = Decimal(2)
@@ -51,16 +52,17 @@ def _window(w):
 
 @dataclass(frozen=True, slots=True)
 class TierRates:
-    """Prices for one driver tier.  ``*_on_peak`` / ``*_off_peak`` follow the TOU period.
+    """Prices for one driver tier; ``*_on_peak`` / ``*_off_peak`` follow the TOU period.
 
     - energy: THB per kWh;
-    - parking: THB per hour of plugged-in time after ``parking_free_minutes``, charged per
-      started minute (``parking_rounding='minute'``, pro rata) or per started hour
+    - parking: THB per hour of plugged-in time after ``parking_free_minutes``, charged
+      per started minute (``parking_rounding='minute'``, pro rata) or per started hour
       (``'started_hour'``); each unit is priced by the period it starts in;
     - overstay: THB per started minute from the end of charging to unplug, after
-      ``grace_minutes``, outside ``exempt_windows`` (local times, may cross midnight), and
-      subject to ``occupancy_rule``.  ``overstay_from='grace_end'`` counts from the end of the
-      grace; ``'charge_end'`` counts from the end of charging once the grace is exceeded.
+      ``grace_minutes``, outside ``exempt_windows`` (local times, may cross midnight),
+      and subject to ``occupancy_rule``.  ``overstay_from='grace_end'`` counts from the
+      end of the grace; ``'charge_end'`` counts from the end of charging once the grace
+      is exceeded.
     """
 
     energy_price_on_peak: Decimal
@@ -157,10 +159,10 @@ def tesla_overstay_preset(
 ):
     """:class:`TierRates` with the Tesla-style idle fee.
 
-    12 THB per minute, charged only while the station is at least 50 % occupied, doubled at
-    100 %, 5 minutes' grace; once the grace is exceeded the fee runs from the end of charging
-    (``overstay_from='charge_end'``, as Tesla does).  No parking fee, no exempt window.
-    Any field can be overridden by keyword.
+    12 THB per minute, charged only while the station is at least 50 % occupied, doubled
+    at 100 %, 5 minutes' grace; once the grace is exceeded the fee runs from the end of
+    charging (``overstay_from='charge_end'``, as Tesla does).  No parking fee, no exempt
+    window. Any field can be overridden by keyword.
     """
     if energy_price_off_peak is None:
         energy_price_off_peak = energy_price_on_peak

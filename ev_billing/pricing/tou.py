@@ -1,8 +1,8 @@
 """Time-of-use calendar: on-peak / off-peak periods in a station's time zone.
 
-Time convention: a *naive* datetime is UTC (what Odoo stores in Datetime fields); an aware
-datetime is converted to UTC.  Internally every instant is an integer number of microseconds
-since the Unix epoch (UTC), so the arithmetic is exact and fast.
+Time convention: a *naive* datetime is UTC (what Odoo stores in Datetime fields); an
+aware datetime is converted to UTC.  Internally every instant is an integer number of
+microseconds since the Unix epoch (UTC), so the arithmetic is exact and fast.
 """
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -49,11 +49,11 @@ def from_us(us, aware=False):
 
 
 class TouCalendar:
-    """On-peak Monday–Friday ``on_peak_start``–``on_peak_end`` local time, off-peak otherwise.
+    """On-peak Mon–Fri ``on_peak_start``–``on_peak_end`` local time, else off-peak.
 
-    Weekends and the given public ``holidays`` (``date`` objects, local calendar days) are
-    off-peak all day.  Defaults follow the Thai utility TOU: 09:00–22:00, Asia/Bangkok.
-    Instances are immutable in behaviour; they keep small per-day caches.
+    Weekends and the given public ``holidays`` (``date`` objects, local calendar days)
+    are off-peak all day.  Defaults follow the Thai utility TOU: 09:00–22:00,
+    Asia/Bangkok. Instances are immutable in behaviour; they keep small per-day caches.
     """
 
     __slots__ = (
@@ -95,12 +95,12 @@ class TouCalendar:
             self.on_peak_end,
         )
 
-    # -- internal, integer microseconds -------------------------------------------------
+    # -- internal, integer microseconds ----------------------------------------------
     def _local_us(self, day, t):
         return to_us(datetime.combine(day, t, tzinfo=self.tz))
 
     def _day(self, ordinal):
-        """(local midnight, next local midnight, on-peak start, on-peak end) in UTC µs."""
+        """(local midnight, next local midnight, on-peak start, on-peak end), UTC µs."""
         info = self._days.get(ordinal)
         if info is None:
             day = date.fromordinal(ordinal)
@@ -135,7 +135,7 @@ class TouCalendar:
         return a is not None and a <= us < b
 
     def _on_peak_intervals(self, start, end):
-        """Sorted, disjoint on-peak intervals [a, b) clipped to [start, end) (UTC µs)."""
+        """Sorted, disjoint on-peak intervals [a, b) clipped to [start, end), UTC µs."""
         out = []
         if end <= start:
             return out
@@ -155,7 +155,9 @@ class TouCalendar:
             ordinal += 1
 
     def _exempt_intervals(self, windows, start, end):
-        """Merged UTC intervals of local daily ``windows`` [(time, time)], clipped to [start, end).
+        """Merged UTC intervals of daily local ``windows``, clipped to [start, end).
+
+        ``windows`` is ``[(time, time), ...]``.
 
         A window whose end is not after its start crosses midnight (22:00–07:00).
         """
@@ -196,7 +198,7 @@ class TouCalendar:
                 merged.append((a, b))
         return merged
 
-    # -- public, datetimes --------------------------------------------------------------
+    # -- public, datetimes -----------------------------------------------------------
     def period_at(self, dt):
         """'on_peak' or 'off_peak' at the instant ``dt`` (naive UTC or aware)."""
         return ON_PEAK if self._is_on_peak(to_us(dt)) else OFF_PEAK
@@ -207,8 +209,8 @@ class TouCalendar:
     def split(self, start, end):
         """Cut [start, end) into ``(start, end, period)`` pieces at every TOU boundary.
 
-        Pieces are contiguous, in order, and cover the interval exactly.  Returned datetimes
-        are naive UTC, or UTC-aware when ``start`` is aware.
+        Pieces are contiguous, in order, and cover the interval exactly.  Returned
+        datetimes are naive UTC, or UTC-aware when ``start`` is aware.
         """
         s, e = to_us(start), to_us(end)
         if e < s:

@@ -1,7 +1,7 @@
 """The station's own electricity cost and the margin of a session.
 
-Utility prices are VAT-exclusive (as on MEA/PEA bills): energy charge (TOU or progressive
-blocks) + Ft per kWh, then VAT, plus a monthly service charge.
+Utility prices are VAT-exclusive (as on MEA/PEA bills): energy charge (TOU or
+progressive blocks) + Ft per kWh, then VAT, plus a monthly service charge.
 """
 
 from dataclasses import dataclass
@@ -18,10 +18,11 @@ _HUNDRED = Decimal(100)
 class UtilityRates:
     """Electricity supply tariff.
 
-    ``kind='tou'``: ``on_peak_per_kwh`` / ``off_peak_per_kwh`` (the utility's TOU periods are
-    the same as :class:`TouCalendar`'s: 09:00–22:00 Mon–Fri, holidays off-peak).
-    ``kind='progressive'``: ``blocks`` = ``((up_to_kwh, price), ..., (None, price))`` with
-    cumulative monthly upper bounds, cheapest first.
+    ``kind='tou'``: ``on_peak_per_kwh`` / ``off_peak_per_kwh`` (the utility's TOU
+    periods are the same as :class:`TouCalendar`'s: 09:00–22:00 Mon–Fri, holidays
+    off-peak).
+    ``kind='progressive'``: ``blocks`` = ``((up_to_kwh, price), ..., (None, price))``
+    with cumulative monthly upper bounds, cheapest first.
     """
 
     kind: str
@@ -58,8 +59,8 @@ class UtilityRates:
 
     @classmethod
     def tou_seed(cls):
-        """The seed's TOU figures (MEA rate 1.2.2 TOU, below 22 kV): 5.7982 / 2.6369 THB/kWh,
-        Ft 0.9343 THB/kWh, VAT 7 %, service charge 38.22 THB a month."""
+        """The seed's TOU figures (MEA rate 1.2.2 TOU, below 22 kV): 5.7982 / 2.6369
+        THB/kWh, Ft 0.9343 THB/kWh, VAT 7 %, service charge 38.22 THB a month."""
         return cls(
             kind="tou",
             on_peak_per_kwh=Decimal("5.7982"),
@@ -72,9 +73,10 @@ class UtilityRates:
 
     @classmethod
     def progressive_mea_1_1_2(cls, ft_per_kwh=Decimal("0.9343")):
-        """MEA residential rate 1.1.2 (over 150 kWh a month): 3.2484 THB for the first 150 kWh,
-        4.2218 up to 400 kWh, 4.4217 above; service charge 24.62 THB.  Check the figures
-        against the utility's current tariff sheet before relying on them."""
+        """MEA residential rate 1.1.2 (over 150 kWh a month): 3.2484 THB for the first
+        150 kWh, 4.2218 up to 400 kWh, 4.4217 above; service charge 24.62 THB.  Check
+        the figures against the utility's current tariff sheet before relying
+        on them."""
         return cls(
             kind="progressive",
             blocks=(
@@ -89,7 +91,7 @@ class UtilityRates:
         )
 
     def block_charge(self, kwh, month_to_date_kwh=ZERO):
-        """Energy charge (exact) of ``kwh`` consumed after ``month_to_date_kwh`` this month."""
+        """Exact energy charge of ``kwh`` drawn after ``month_to_date_kwh`` (month)."""
         lo = to_decimal(month_to_date_kwh)
         hi = lo + kwh
         charge = ZERO
@@ -107,7 +109,9 @@ class UtilityRates:
 
 @dataclass(frozen=True, slots=True)
 class EnergyCost:
-    """What the station paid the utility for a session's energy (THB, rounded per component)."""
+    """What the station paid the utility for a session's energy.
+
+    THB, rounded per component."""
 
     energy_kwh: Decimal
     energy_charge: Decimal
@@ -125,11 +129,11 @@ def energy_cost(
 
     ``energy_wh_by_period``: ``{'on_peak': Wh, 'off_peak': Wh}`` (e.g.
     ``SessionPrice.energy_by_period`` — the metered energy, not the billed one).
-    ``month_to_date_kwh``: energy already drawn this month, for progressive blocks (marginal
-    cost); ignored for TOU.  ``sessions_in_month``: when given, the monthly service charge is
-    apportioned evenly (``service_charge / sessions_in_month``); by default it is not
-    apportioned — it is a fixed monthly cost of the station, not of a session.
-    Charger losses are not modelled (the metered energy is what is costed).
+    ``month_to_date_kwh``: energy already drawn this month, for progressive blocks
+    (marginal cost); ignored for TOU.  ``sessions_in_month``: when given, the monthly
+    service charge is apportioned evenly (``service_charge / sessions_in_month``); by
+    default it is not apportioned — it is a fixed monthly cost of the station, not of a
+    session. Charger losses are not modelled (the metered energy is what is costed).
     """
     on = Decimal(energy_wh_by_period.get(ON_PEAK, 0)) / _THOUSAND
     off = Decimal(energy_wh_by_period.get(OFF_PEAK, 0)) / _THOUSAND
@@ -152,5 +156,5 @@ def energy_cost(
 
 
 def margin(price, cost):
-    """Revenue without VAT minus energy cost without VAT (both VATs are passed through)."""
+    """Revenue without VAT minus energy cost without VAT (both VATs pass through)."""
     return price.amount_untaxed - cost.amount_untaxed
