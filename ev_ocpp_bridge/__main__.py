@@ -17,7 +17,10 @@ _logger = logging.getLogger("ev_ocpp_bridge")
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="ev-ocpp-bridge",
-        description="OCPP 1.6J central system for EV Billing for Odoo. Configured by environment variables.",
+        description=(
+            "OCPP 1.6J central system for EV Billing for Odoo. "
+            "Configured by environment variables."
+        ),
         epilog=help_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,7 +60,8 @@ def main(argv=None):
         return 0
     if not config.command_token:
         _logger.warning(
-            "event=no_command_token the command API refuses every call until COMMAND_TOKEN is set"
+            "event=no_command_token the command API refuses every call until "
+            "COMMAND_TOKEN is set"
         )
     asyncio.run(run(config))
     return 0

@@ -158,7 +158,8 @@ class CredentialCache:
         if self._inflight.get(key) is task:
             del self._inflight[key]
         if not task.cancelled():
-            task.exception()  # retrieved here: a background re-check may have no awaiter left
+            # retrieved here: a background re-check may have no awaiter left
+            task.exception()
 
     async def _ask(self, key, identity, password):
         try:
@@ -232,7 +233,8 @@ class IdTagAuthorizer:
 
     ``AUTH_OFFLINE_POLICY``:
       * ``cache``  — the cached answer if fresh, else ``Invalid``
-      * ``accept`` — the cached answer if fresh, else ``Accepted`` (free vend while Odoo is away)
+      * ``accept`` — the cached answer if fresh, else ``Accepted`` (free vend while Odoo
+        is away)
       * ``reject`` — ``Invalid`` whenever Odoo cannot be asked
     """
 
@@ -266,7 +268,8 @@ class IdTagAuthorizer:
         except OdooUnavailable as error:
             info, max_energy_wh = self.offline(id_tag)
             _logger.warning(
-                "event=authorize_offline identity=%s id_tag=%s policy=%s status=%s error=%s",
+                "event=authorize_offline identity=%s id_tag=%s policy=%s status=%s "
+                "error=%s",
                 identity,
                 id_tag,
                 self.policy,

@@ -238,7 +238,7 @@ class ChargePoint(LibraryChargePoint):
     async def call(
         self, payload, suppress=True, unique_id=None, skip_schema_validation=False
     ):
-        """Send a CALL to the charger (commands); validated with the compiled schemas."""
+        """Send a CALL to the charger (commands), validated with the compiled schema."""
         if not skip_schema_validation:
             validation.validate_request(
                 payload.__class__.__name__, to_camel_payload(payload)

@@ -37,7 +37,10 @@ SETTINGS = [
         None,
         str,
         "",
-        "File holding ODOO_API_KEY (e.g. a Docker secret); whitespace stripped; ODOO_API_KEY wins if both are set",
+        (
+            "File holding ODOO_API_KEY (e.g. a Docker secret); whitespace stripped; "
+            "ODOO_API_KEY wins if both are set"
+        ),
     ),
     (
         "ODOO_TIMEOUT",
@@ -87,7 +90,10 @@ SETTINGS = [
         "listen_backlog",
         int,
         4096,
-        "TCP accept queue for chargers (a reconnect storm; the kernel caps it at net.core.somaxconn)",
+        (
+            "TCP accept queue for chargers (a reconnect storm; the kernel caps it at "
+            "net.core.somaxconn)"
+        ),
     ),
     (
         "COMMAND_HOST",
@@ -109,7 +115,10 @@ SETTINGS = [
         None,
         str,
         "",
-        "File holding COMMAND_TOKEN (e.g. a Docker secret); whitespace stripped; COMMAND_TOKEN wins if both are set",
+        (
+            "File holding COMMAND_TOKEN (e.g. a Docker secret); whitespace stripped; "
+            "COMMAND_TOKEN wins if both are set"
+        ),
     ),
     (
         "COMMAND_TIMEOUT",
@@ -179,28 +188,41 @@ SETTINGS = [
         "credentials_cache_seconds",
         float,
         300.0,
-        "Age after which an accepted charger credential answer is re-checked with Odoo (answers are kept in the SQLite store)",
+        (
+            "Age after which an accepted charger credential answer is re-checked with "
+            "Odoo (answers are kept in the SQLite store)"
+        ),
     ),
     (
         "CREDENTIALS_STALE_WAIT",
         "credentials_stale_wait",
         float,
         1.0,
-        "At a re-check, wait this long for Odoo, then admit on the cached answer and finish the re-check in the background (closing the connection if Odoo refuses)",
+        (
+            "At a re-check, wait this long for Odoo, then admit on the cached answer "
+            "and finish the re-check in the background (closing the connection if Odoo "
+            "refuses)"
+        ),
     ),
     (
         "CREDENTIALS_MAX_STALE_SECONDS",
         "credentials_max_stale_seconds",
         float,
         2592000.0,
-        "A cached credential answer older than this is never used, even while Odoo is away",
+        (
+            "A cached credential answer older than this is never used, even while Odoo "
+            "is away"
+        ),
     ),
     (
         "CREDENTIALS_CONCURRENCY",
         "credentials_concurrency",
         int,
         16,
-        "Credential checks in flight to Odoo at once; more handshakes queue (cached answers never wait)",
+        (
+            "Credential checks in flight to Odoo at once; more handshakes queue "
+            "(cached answers never wait)"
+        ),
     ),
     (
         "CREDENTIALS_TIMEOUT",
@@ -221,7 +243,10 @@ SETTINGS = [
         "auth_offline_policy",
         str,
         "cache",
-        "When Odoo is away: cache (cached answer, else Invalid), accept (cached, else Accepted), reject (always Invalid)",
+        (
+            "When Odoo is away: cache (cached answer, else Invalid), accept (cached, "
+            "else Accepted), reject (always Invalid)"
+        ),
     ),
     (
         "AUTH_CACHE_SECONDS",

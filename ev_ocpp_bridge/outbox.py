@@ -166,7 +166,8 @@ def utc_now():
 
 def _insert_event(conn, event):
     cursor = conn.execute(
-        "INSERT OR IGNORE INTO event (key, identity, kind, occurred_at, payload) VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO event (key, identity, kind, occurred_at, payload) "
+        "VALUES (?, ?, ?, ?, ?)",
         (
             event["key"],
             event["identity"],
@@ -343,7 +344,8 @@ class Outbox:
     async def fetch(self, limit):
         def op(conn):
             return conn.execute(
-                "SELECT seq, key, identity, kind, occurred_at, payload, attempts FROM event ORDER BY seq LIMIT ?",
+                "SELECT seq, key, identity, kind, occurred_at, payload, attempts "
+                "FROM event ORDER BY seq LIMIT ?",
                 (limit,),
             ).fetchall()
 
@@ -372,7 +374,8 @@ class Outbox:
             )
             for event, error in failed:
                 conn.execute(
-                    "INSERT OR REPLACE INTO dead_letter (key, identity, kind, occurred_at, payload, error, failed_at)"
+                    "INSERT OR REPLACE INTO dead_letter (key, identity, kind, "
+                    "occurred_at, payload, error, failed_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         event["key"],
@@ -391,7 +394,8 @@ class Outbox:
     async def note_attempt(self, events, error):
         def op(conn):
             conn.executemany(
-                "UPDATE event SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
+                "UPDATE event SET attempts = attempts + 1, last_error = ? "
+                "WHERE seq = ?",
                 [(str(error)[:500], event["seq"]) for event in events],
             )
 
@@ -418,7 +422,8 @@ class Outbox:
         return self.run(
             lambda conn: (
                 conn.execute(
-                    "INSERT INTO meter_sample (identity, transaction_id, connector_id, samples) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO meter_sample (identity, transaction_id, "
+                    "connector_id, samples) VALUES (?, ?, ?, ?)",
                     (identity, transaction_id, connector_id, data),
                 )
                 and None
@@ -452,7 +457,8 @@ class Outbox:
 
         def op(conn):
             row = conn.execute(
-                "SELECT transaction_id, id_tag_info, max_energy_wh, remote_request_id, state FROM charge_transaction"
+                "SELECT transaction_id, id_tag_info, max_energy_wh, "
+                "remote_request_id, state FROM charge_transaction"
                 " WHERE start_hash = ?",
                 (start_hash,),
             ).fetchone()
@@ -468,7 +474,8 @@ class Outbox:
                     True,
                 )
             seq = conn.execute(
-                "UPDATE meta SET value = value + 1 WHERE name = 'transaction_seq' RETURNING value"
+                "UPDATE meta SET value = value + 1 WHERE name = 'transaction_seq' "
+                "RETURNING value"
             ).fetchone()[0]
             transaction_id = seq * stride + instance_id
             if transaction_id > INT32_MAX:
@@ -476,8 +483,9 @@ class Outbox:
                     "transaction id space exhausted for instance %s" % instance_id
                 )
             conn.execute(
-                "INSERT INTO charge_transaction (transaction_id, identity, connector_id, id_tag, meter_start,"
-                " started_at, start_hash, id_tag_info, max_energy_wh, remote_request_id)"
+                "INSERT INTO charge_transaction (transaction_id, identity,"
+                " connector_id, id_tag, meter_start, started_at, start_hash,"
+                " id_tag_info, max_energy_wh, remote_request_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     transaction_id,
@@ -529,7 +537,8 @@ class Outbox:
 
         def op(conn):
             row = conn.execute(
-                "SELECT state FROM charge_transaction WHERE transaction_id = ? AND identity = ?",
+                "SELECT state FROM charge_transaction "
+                "WHERE transaction_id = ? AND identity = ?",
                 (transaction_id, identity),
             ).fetchone()
             if row is None:
@@ -538,7 +547,8 @@ class Outbox:
                 return False
             _flush_samples(conn, occurred_at, identity, transaction_id)
             conn.execute(
-                "UPDATE charge_transaction SET state = 'stopped' WHERE transaction_id = ? AND identity = ?",
+                "UPDATE charge_transaction SET state = 'stopped' "
+                "WHERE transaction_id = ? AND identity = ?",
                 (transaction_id, identity),
             )
             return bool(
@@ -557,12 +567,14 @@ class Outbox:
         def op(conn):
             if session_id is not None:
                 conn.execute(
-                    "UPDATE charge_transaction SET session_id = ? WHERE transaction_id = ?",
+                    "UPDATE charge_transaction SET session_id = ? WHERE "
+                    "transaction_id = ?",
                     (session_id, transaction_id),
                 )
             if max_energy_wh is not None:
                 conn.execute(
-                    "UPDATE charge_transaction SET max_energy_wh = ? WHERE transaction_id = ?",
+                    "UPDATE charge_transaction SET max_energy_wh = ? WHERE "
+                    "transaction_id = ?",
                     (max_energy_wh, transaction_id),
                 )
 
@@ -571,7 +583,8 @@ class Outbox:
     async def active_transactions(self):
         def op(conn):
             return conn.execute(
-                "SELECT transaction_id, identity, connector_id, meter_start, max_energy_wh FROM charge_transaction"
+                "SELECT transaction_id, identity, connector_id, meter_start, "
+                "max_energy_wh FROM charge_transaction"
                 " WHERE state = 'active'"
             ).fetchall()
 
@@ -584,7 +597,8 @@ class Outbox:
         return self.run(
             lambda conn: (
                 conn.execute(
-                    "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, "
+                    "max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
                     (id_tag, canonical_json(id_tag_info), max_energy_wh, now),
                 )
                 and None
@@ -616,7 +630,8 @@ class Outbox:
             if row is None:
                 key = secrets.token_bytes(32)
                 conn.execute(
-                    "INSERT INTO store_secret (name, value) VALUES ('credential_hmac', ?)",
+                    "INSERT INTO store_secret (name, value) VALUES "
+                    "('credential_hmac', ?)",
                     (key,),
                 )
             else:
@@ -639,7 +654,8 @@ class Outbox:
         return self.run(
             lambda conn: (
                 conn.execute(
-                    "INSERT OR REPLACE INTO charger_credential (identity, digest, answer, checked_at) VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO charger_credential (identity, digest, "
+                    "answer, checked_at) VALUES (?, ?, ?, ?)",
                     (identity, digest, canonical_json(answer), checked_at),
                 )
                 and None
@@ -648,7 +664,7 @@ class Outbox:
         )
 
     def forget_credentials(self, identity, digest=None):
-        """Drop one answer (that password was refused) or all of an identity's (unknown to Odoo)."""
+        """Drop one answer (password refused) or all of an identity's (unknown)."""
         if digest is None:
             return self.run(
                 lambda conn: (
@@ -679,8 +695,8 @@ def _flush_samples(conn, occurred_at, identity=None, transaction_id=None):
             (identity, transaction_id),
         )
     rows = conn.execute(
-        "SELECT id, identity, transaction_id, connector_id, samples FROM meter_sample%s ORDER BY id"
-        % where,
+        "SELECT id, identity, transaction_id, connector_id, samples "
+        "FROM meter_sample%s ORDER BY id" % where,
         args,
     ).fetchall()
     if not rows:
@@ -704,7 +720,8 @@ def _flush_samples(conn, occurred_at, identity=None, transaction_id=None):
         conn.execute("DELETE FROM meter_sample WHERE id <= ?", (last_id,))
     else:
         conn.execute(
-            "DELETE FROM meter_sample WHERE identity = ? AND transaction_id IS ? AND id <= ?",
+            "DELETE FROM meter_sample "
+            "WHERE identity = ? AND transaction_id IS ? AND id <= ?",
             (identity, transaction_id, last_id),
         )
     return len(groups)
@@ -822,7 +839,8 @@ class Delivery:
                 )
                 failed.append((event, result.get("error") or result))
             else:
-                break  # malformed answer: keep this and later events for a retry, in order
+                # malformed answer: keep this and later events for a retry, in order
+                break
         await self.outbox.settle([event for event, _ in delivered], failed)
         self.delivered += len(delivered)
         if self.on_result is not None:

@@ -92,7 +92,10 @@ class RedisRouter(LocalRouter):
 
     async def unregister(self, identity):
         # only remove the key if it is still ours (the charger may have moved)
-        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+        script = (
+            "if redis.call('get', KEYS[1]) == ARGV[1] "
+            "then return redis.call('del', KEYS[1]) end return 0"
+        )
         try:
             await self.redis.eval(script, 1, self.owner_key(identity), self.name)
         except Exception as error:  # noqa: BLE001

@@ -143,7 +143,8 @@ class Bridge:
         self._command_runner, self.command_port = await start_command_api(self)
         await self.router.start()
         _logger.info(
-            "event=bridge_started ocpp=%s://%s:%s/ocpp/<identity> commands=http://%s:%s instance=%s outbox=%s",
+            "event=bridge_started ocpp=%s://%s:%s/ocpp/<identity> "
+            "commands=http://%s:%s instance=%s outbox=%s",
             "wss" if ssl_context else "ws",
             self.config.ocpp_host,
             self.ocpp_port,
@@ -269,7 +270,8 @@ class Bridge:
             return await websocket.close(1002, "ocpp1.6 subprotocol required")
         digest = getattr(websocket, "ev_credential", None)
         if digest is not None and not self.credentials.admits(identity, digest):
-            # let in on a cached answer, and Odoo refused at the re-check in the meantime
+            # let in on a cached answer, and Odoo refused at the re-check
+            # in the meantime
             _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
             return await websocket.close(1008, "credentials no longer accepted")
         cp = ChargePoint(

@@ -56,7 +56,8 @@ class ChargingService:
         self.transactions = {}  # transaction_id -> TransactionState
         self.pending_remote = {}  # (identity, connector_id or 0) -> PendingRemoteStart
         self.vendors = {}  # identity -> vendor (for quirks)
-        self._last_heartbeat = {}  # identity -> monotonic time of the last queued heartbeat
+        # identity -> monotonic time of the last queued heartbeat
+        self._last_heartbeat = {}
         self._tasks = set()
 
     async def load(self):
@@ -177,7 +178,8 @@ class ChargingService:
             info = stored["id_tag_info"] or info
         else:
             _logger.info(
-                "event=transaction_started identity=%s transaction_id=%s connector_id=%s max_energy_wh=%s",
+                "event=transaction_started identity=%s transaction_id=%s "
+                "connector_id=%s max_energy_wh=%s",
                 identity,
                 transaction_id,
                 connector_id,
@@ -233,7 +235,8 @@ class ChargingService:
         if state is not None and state.identity == identity:
             del self.transactions[transaction_id]
         _logger.info(
-            "event=transaction_stopped identity=%s transaction_id=%s meter_stop=%s reason=%s new=%s",
+            "event=transaction_stopped identity=%s transaction_id=%s meter_stop=%s "
+            "reason=%s new=%s",
             identity,
             transaction_id,
             meter_stop,

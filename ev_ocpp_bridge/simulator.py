@@ -54,7 +54,7 @@ def basic_auth(identity, password):
 
 
 async def connect(url, identity, password=None, **kwargs):
-    """Open a websocket the way a charger does: ``<url>/<identity>``, ocpp1.6, Basic auth."""
+    """Open a websocket as a charger does: ``<url>/<identity>``, ocpp1.6, Basic auth."""
     headers = basic_auth(identity, password) if password is not None else None
     return await websockets.connect(
         "%s/%s" % (url.rstrip("/"), identity),
@@ -276,7 +276,7 @@ class VirtualCharger:
             self.remote_stop.set()
 
     async def run(self):
-        """Connect, keep connected, run sessions; returns after ``sessions`` sessions (0 = never)."""
+        """Connect, stay up, run sessions; return after ``sessions`` (0: never)."""
         scenario = asyncio.create_task(self._scenario())
         backoff = self.reconnect[0]
         try:
@@ -356,7 +356,7 @@ class VirtualCharger:
                 return
 
     async def _send(self, request):
-        """Send, waiting for a connection; Start/Stop are kept for replay until answered."""
+        """Send, waiting for a connection; Start/Stop kept for replay until answered."""
         durable = isinstance(request, (call.StartTransaction, call.StopTransaction))
         if durable:
             self.pending.append(request)

@@ -36,7 +36,10 @@ SCHEMA_DIR = os.path.join(os.path.dirname(ocpp.__file__), "v16", "schemas")
 
 class FormationViolation(OCPPError):
     code = "FormationViolation"
-    default_description = "Payload for Action is syntactically incorrect or not conform the PDU structure for Action"
+    default_description = (
+        "Payload for Action is syntactically incorrect or not conform the PDU "
+        "structure for Action"
+    )
 
 
 class ProtocolError(OCPPError):
@@ -46,17 +49,26 @@ class ProtocolError(OCPPError):
 
 class TypeConstraintViolation(OCPPError):
     code = "TypeConstraintViolation"
-    default_description = "Payload for Action is syntactically correct but at least one of the fields violates data type constraints"
+    default_description = (
+        "Payload for Action is syntactically correct but at least one of the fields "
+        "violates data type constraints"
+    )
 
 
 class PropertyConstraintViolation(OCPPError):
     code = "PropertyConstraintViolation"
-    default_description = "Payload is syntactically correct but at least one field contains an invalid value"
+    default_description = (
+        "Payload is syntactically correct but at least one field contains an invalid "
+        "value"
+    )
 
 
 class OccurenceConstraintViolation(OCPPError):
     code = "OccurenceConstraintViolation"
-    default_description = "Payload for Action is syntactically correct but at least one of the fields violates occurence constraints"
+    default_description = (
+        "Payload for Action is syntactically correct but at least one of the fields "
+        "violates occurence constraints"
+    )
 
 
 class NotImplementedAction(OCPPError):
