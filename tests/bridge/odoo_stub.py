@@ -21,7 +21,8 @@ PREFIX = "/ev/ocpp/v1"
 
 class OdooStub:
     def __init__(self):
-        # identity -> {"password": str or None, "heartbeat_interval": int, "allow_no_password": bool}
+        # identity -> {"password": str or None, "heartbeat_interval": int,
+        # "allow_no_password": bool}
         self.chargers = {}
         # id_tag -> {"status": ..., "max_energy_wh": ...}
         self.id_tags = {}
@@ -41,7 +42,8 @@ class OdooStub:
         self.credentials_in_flight = 0  # credential calls being answered now
         self.credentials_most_in_flight = 0
         self.stop_transactions = set()  # meter_values for these -> {"stop": true}
-        self.session_max_energy = {}  # id_tag -> max_energy_wh in the start_transaction answer
+        # id_tag -> max_energy_wh in the start_transaction answer
+        self.session_max_energy = {}
         self.bad_kinds = set()  # kinds answered with status error
         self._sessions = 0
         self._runner = None

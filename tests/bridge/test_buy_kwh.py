@@ -183,7 +183,8 @@ async def test_odoo_start_answer_only_ever_lowers_the_limit(harness, odoo):
             for e in odoo.of_kind("start_transaction")
         )
     )
-    # every answer Odoo gave has been handled (the result hook runs right after the count)
+    # every answer Odoo gave has been handled (the result
+    # hook runs right after the count)
     await wait_for(lambda: harness.bridge.delivery.delivered == len(odoo.deliveries))
     assert harness.bridge.service.transactions[tx_remote].max_energy_wh == 500
 

@@ -353,7 +353,8 @@ async def test_data_transfer_diagnostics_firmware(harness, odoo):
 async def test_events_carry_odoo_auth_and_database(harness, odoo):
     cp = await harness.charger("CP-1")
     await cp.call(call.Heartbeat())
-    # the stub refuses requests without the bearer key / database: delivery proves both were sent
+    # the stub refuses requests without the bearer key /
+    # database: delivery proves both were sent
     await wait_for(lambda: odoo.of_kind("heartbeat", "CP-1"))
 
 

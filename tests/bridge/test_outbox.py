@@ -188,7 +188,8 @@ def test_keys_follow_the_protocol():
             b"CP-1|start_transaction|5|2026-11-25T01:00:00Z|100"
         ).hexdigest()
     )
-    # the same id handed out again (bridge store lost) for another charge is another event
+    # the same id handed out again (bridge store lost)
+    # for another charge is another event
     assert event_key(
         "CP-1", "start_transaction", dict(start, timestamp="2026-12-01T00:00:00Z"), "t"
     ) != event_key("CP-1", "start_transaction", start, "t")

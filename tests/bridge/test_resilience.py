@@ -1,4 +1,4 @@
-"""Odoo away, charger replays, bridge killed with SIGKILL: nothing lost, nothing twice."""
+"""Odoo away, charger replays, bridge SIGKILLed: nothing lost, nothing twice."""
 
 import asyncio
 import os

@@ -1,5 +1,6 @@
-"""End-to-end fixtures: a real Odoo 18 with ev_billing on PostgreSQL, the real bridge as a
-subprocess, and chargers played by the ``ocpp`` library (through the bridge's simulator classes).
+"""End-to-end fixtures: a real Odoo 18 with ev_billing on PostgreSQL, the real bridge as
+a subprocess, and chargers played by the ``ocpp`` library (through the bridge's
+simulator classes).
 
 Run by ``scripts/test`` when it finds an Odoo; it passes ODOO_PATH and ODOO_PYTHON.
 """
@@ -109,7 +110,8 @@ class OdooServer:
         )
         if done.returncode:
             raise RuntimeError(
-                f"installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+                "installing ev_billing failed:\n"
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
             )
 
     def shell(self, code):
@@ -210,7 +212,7 @@ class OdooServer:
 
 
 class BridgeProcess:
-    """ev_ocpp_bridge as a subprocess (so a test can SIGKILL it), on free loopback ports."""
+    """ev_ocpp_bridge as a subprocess (a test can SIGKILL it) on free loopback ports."""
 
     def __init__(self, odoo, tmp, api_key):
         self.odoo = odoo
@@ -284,7 +286,8 @@ def odoo(tmp_path_factory):
     server.api_key = (
         server.shell(
             "user = env.ref('ev_billing.user_ev_bridge')\n"
-            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None))\n"
+            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()"
+            "._generate(None, 'e2e', None))\n"
         )
         .split("KEY=")[1]
         .split()[0]
@@ -325,9 +328,11 @@ def station(odoo):
         {"name": "E2E Driver", "mobile": "+66 80 000 0001", "ev_is_driver": True},
     )
     odoo.call("ev.id.tag", "create", {"tag": "E2ETAG01", "partner_id": driver_id})
-    # Money at the desk, the way an Operator's top-up posts it: a payment to the deposit account.
+    # Money at the desk, the way an Operator's top-up posts it:
+    # a payment to the deposit account.
     odoo.shell(
-        f"env['ev.wallet.transaction']._ev_topup(env['res.partner'].browse({driver_id}), 5000)"
+        "env['ev.wallet.transaction']._ev_topup("
+        f"env['res.partner'].browse({driver_id}), 5000)"
     )
     return {"station_id": station_id, "chargers": chargers, "driver_id": driver_id}
 

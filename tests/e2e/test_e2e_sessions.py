@@ -92,8 +92,9 @@ async def stop_and_unplug(cp, transaction_id, meter_stop):
 
 
 def sessions(odoo, identity, transaction_id=None, meter_start=None):
-    """Sessions of a charger. Every test runs a fresh bridge store, so transaction ids repeat across
-    tests (as after a lost bridge disk): a test names its own session by its meter start too."""
+    """Sessions of a charger. Every test runs a fresh bridge store, so transaction ids
+    repeat across tests (as after a lost bridge disk): a test names its own session by
+    its meter start too."""
     domain = [("charger_id.identity", "=", identity)]
     if transaction_id is not None:
         domain.append(("transaction_id", "=", transaction_id))
@@ -138,7 +139,8 @@ async def test_session_arrives_in_odoo_once(odoo, station, bridge):
     assert done[0]["meter_start"] == 5000 and done[0]["meter_stop"] == 5800
     assert abs(done[0]["energy_kwh"] - 0.8) < 1e-9
     assert done[0]["partner_id"][0] == station["driver_id"]
-    # billed from the wallet: a posted, paid invoice for the priced amount, and an abbreviated tax invoice
+    # billed from the wallet: a posted, paid invoice for the priced amount, and an
+    # abbreviated tax invoice
     assert done[0]["amount_total"] > 0 and done[0]["abbreviated_invoice_number"]
     [invoice] = odoo.search_read(
         "account.move",
@@ -402,7 +404,8 @@ async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
         )
         tx = started.transaction_id
         assert started.id_tag_info["status"] == "Accepted"
-        # Odoo's answer to the start arms the bridge with 1,000 Wh; 990 Wh is within the lag margin.
+        # Odoo's answer to the start arms the bridge with 1,000 Wh;
+        # 990 Wh is within the lag margin.
         await async_wait_until(
             lambda: (
                 odoo.search_read(
@@ -428,7 +431,8 @@ async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
             (name, {k: v for k, v in kw.items() if k == "transaction_id"})
             for name, kw in cp.received
         ]
-        # the charger stops a little past the bought energy: billing never counts more than bought
+        # the charger stops a little past the bought energy:
+        # billing never counts more than bought
         await stop_and_unplug(cp, tx, meter_stop=71030)
     [session] = await async_wait_until(
         lambda: [

@@ -13,7 +13,8 @@ def bkk(year, month, day, hour=0, minute=0, second=0):
     return datetime(year, month, day, hour, minute, second) - BANGKOK_OFFSET
 
 
-# 2025-01-06 is a Monday; 2025-01-11/12 a weekend; 2025-04-14 (Songkran) a Monday holiday.
+# 2025-01-06 is a Monday; 2025-01-11/12 a weekend;
+# 2025-04-14 (Songkran) a Monday holiday.
 MONDAY = (2025, 1, 6)
 SATURDAY = (2025, 1, 11)
 SONGKRAN = (2025, 4, 14)

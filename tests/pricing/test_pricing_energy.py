@@ -20,7 +20,8 @@ def test_no_samples_pro_rates_by_time():
 def test_samples_are_interpolated_linearly():
     start, stop = bkk(*MONDAY, 21, 0), bkk(*MONDAY, 23, 0)
     samples = [(bkk(*MONDAY, 21, 30), 10_000), (bkk(*MONDAY, 22, 30), 20_000)]
-    # register 0 → 10000 at 21:30 → 20000 at 22:30 → 22000 at 23:00; at 22:00 it is 15000
+    # register 0 → 10000 at 21:30 → 20000 at 22:30 →
+    # 22000 at 23:00; at 22:00 it is 15000
     got = split_energy(CAL, start, stop, 0, 22_000, samples)
     assert got == {ON_PEAK: 15_000, OFF_PEAK: 7_000}
 
@@ -90,7 +91,7 @@ def test_fractional_meter_values_are_whole_wh():
     assert got[ON_PEAK] == 2001 - 1000
 
 
-# ---- properties ---------------------------------------------------------------------------
+# ---- properties ----------------------------------------------------------------------
 
 
 @st.composite

@@ -101,7 +101,8 @@ def test_quote_is_non_decreasing_in_kwh(kwh, more, start, power):
 
 @given(kwhs, starts, powers)
 def test_quote_equals_pricing_the_session_it_describes(kwh, start, power):
-    """A session with the quote's energy, times and (straight-line) meter samples costs the same."""
+    """A session with the quote's energy, times and straight-line meter samples costs
+    the same as the quote."""
     rates = rich_rates()
     q = quote(rates, "member", kwh, start, CAL, power)
     samples = []

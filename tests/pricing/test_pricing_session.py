@@ -44,7 +44,7 @@ def overstay_rates(**kw):
     return simple_rates(**values)
 
 
-# ---- energy lines ---------------------------------------------------------------------------
+# ---- energy lines --------------------------------------------------------------------
 
 
 def test_energy_lines_are_rounded_once_per_period():
@@ -88,7 +88,7 @@ def test_energy_cap_bills_the_first_bought_wh():
     assert under.billed_wh == 11_000
 
 
-# ---- parking ----------------------------------------------------------------------------------
+# ---- parking -------------------------------------------------------------------------
 
 
 def parking_rates(**kw):
@@ -153,7 +153,7 @@ def test_parking_started_hour_option():
     assert p.parking_units == 1 and p.amount_parking == D("30.00")
 
 
-# ---- overstay: grace ---------------------------------------------------------------------------
+# ---- overstay: grace -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,7 @@ def test_overstay_fee_follows_the_period_of_each_minute():
     assert p.overstay_minutes == 20 and p.amount_overstay == D("140.00")  # 10×10 + 10×4
 
 
-# ---- overstay: exempt windows ------------------------------------------------------------------
+# ---- overstay: exempt windows --------------------------------------------------------
 
 NIGHT = ((time(22, 0), time(7, 0)),)
 
@@ -237,7 +237,7 @@ def test_exempt_window_validation():
         overstay_rates(exempt_windows=((time(7), time(7)),))
 
 
-# ---- overstay: occupancy -----------------------------------------------------------------------
+# ---- overstay: occupancy -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -314,7 +314,7 @@ def test_tesla_preset():
     assert tesla_overstay_preset(D("8"), grace_minutes=10).grace_minutes == 10
 
 
-# ---- whole session, errors ---------------------------------------------------------------------
+# ---- whole session, errors -----------------------------------------------------------
 
 
 def test_lines_and_totals():
@@ -375,7 +375,7 @@ def test_tariff_validation():
     )
 
 
-# ---- properties against a minute-by-minute reference -------------------------------------------
+# ---- properties against a minute-by-minute reference ---------------------------------
 
 
 def reference_price(r, f, cal):
