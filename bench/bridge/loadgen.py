@@ -54,7 +54,10 @@ METER_PAYLOAD = json.dumps(
     },
     separators=(",", ":"),
 )
-BOOT_FRAME = '[2,"boot","BootNotification",{"chargePointVendor":"Bench","chargePointModel":"B1"}]'
+BOOT_FRAME = (
+    '[2,"boot","BootNotification",'
+    '{"chargePointVendor":"Bench","chargePointModel":"B1"}]'
+)
 
 
 def raise_nofile():
@@ -150,7 +153,8 @@ async def worker_main(args, first, count, queue):
         await asyncio.sleep(args.seconds)
     elif args.mode == "storm":
         if args.go_file:
-            # the bridge is restarted: it closes every connection, then all reconnect at once
+            # the bridge is restarted: it closes every
+            # connection, then all reconnect at once
             await asyncio.gather(
                 *(ws.wait_closed() for ws in sockets), return_exceptions=True
             )
@@ -158,7 +162,8 @@ async def worker_main(args, first, count, queue):
             while not os.path.exists(args.go_file):
                 await asyncio.sleep(0.02)
         else:
-            # every charger drops at once (a network blip / LB restart) and reconnects at once
+            # every charger drops at once (a network blip / LB
+            # restart) and reconnects at once
             await asyncio.gather(
                 *(ws.close() for ws in sockets), return_exceptions=True
             )

@@ -2,7 +2,8 @@
 
     python bench/bridge/run_bench.py throughput [--chargers 100 1000] [--seconds 15]
     python bench/bridge/run_bench.py idle [--chargers 1000 5000 10000]
-    python bench/bridge/run_bench.py storm [--chargers 10000] [--restart] [--cache-seconds 0] [--credentials-delay 0.02]
+    python bench/bridge/run_bench.py storm [--chargers 10000] [--restart] \\
+        [--cache-seconds 0] [--credentials-delay 0.02]
 
 throughput: (a) the bare ``ocpp`` library central system with no-op handlers
 and (b) ev_ocpp_bridge persisting every MeterValues to its SQLite outbox

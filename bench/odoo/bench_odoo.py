@@ -1,27 +1,32 @@
-"""Odoo side of DESIGN.md §6: batched bridge events/s, fully billed sessions/s, quote route latency.
+"""Odoo side of DESIGN.md §6: bridge events/s, billed sessions/s, quote latency.
 
-Creates a fresh database with ev_billing (no demo), starts odoo-bin on loopback with one HTTP worker
-(``--workers=1``: one prefork worker process serves every request, so the figures are "per
-worker"; ``--workers=0`` is the threaded dev server, which is also one process but not how Odoo is
-deployed), makes the bridge's API key in ``odoo-bin shell`` and the station, chargers and drivers
-over JSON-RPC (as tests/e2e/conftest.py does), then drives ``POST /ev/ocpp/v1/events`` exactly as
-the bridge's outbox does: one client, one request at a time, keys from ``ev_ocpp_bridge.outbox``.
+Creates a fresh database with ev_billing (no demo), starts odoo-bin on loopback with one
+HTTP worker (``--workers=1``: one prefork worker process serves every request, so the
+figures are "per worker"; ``--workers=0`` is the threaded dev server, which is also one
+process but not how Odoo is deployed), makes the bridge's API key in ``odoo-bin shell``
+and the station, chargers and drivers over JSON-RPC (as tests/e2e/conftest.py does),
+then drives ``POST /ev/ocpp/v1/events`` exactly as the bridge's outbox does: one client,
+one request at a time, keys from ``ev_ocpp_bridge.outbox``.
 
 Measures (each bounded by ``--seconds``, default 60):
 
-- ``events``: ``meter_values`` (3 samples each, one per charger per 30 s of charger time) and
-  ``status`` events (SuspendedEV/Charging flips) for chargers with an open session, batched
-  ``--batch`` per call → events/s, one figure per kind and one for the mix.
-- ``sessions``: ``start_transaction``, ``meter_values``, ``stop_transaction``, ``status Available``
-  per session, ``--sessions-per-batch`` sessions per call (different chargers and drivers) → every
-  session is priced, invoiced, posted and paid from the wallet inside the call → sessions/s. Checked
-  afterwards in SQL (done, invoice posted and paid, one ``charge`` ledger line) and with the
-  wallet audit (no difference).
+- ``events``: ``meter_values`` (3 samples each, one per charger per 30 s of charger
+  time) and ``status`` events (SuspendedEV/Charging flips) for chargers with an open
+  session, batched ``--batch`` per call → events/s, one figure per kind and one for the
+  mix.
+- ``sessions``: ``start_transaction``, ``meter_values``, ``stop_transaction``,
+  ``status Available`` per session, ``--sessions-per-batch`` sessions per call
+  (different chargers and drivers) → every session is priced, invoiced, posted and paid
+  from the wallet inside the call → sessions/s. Checked afterwards in SQL (done, invoice
+  posted and paid, one ``charge`` ledger line) and with the wallet audit (no
+  difference).
 - ``quote``: ``POST /ev/quote`` (JSON-RPC, public) one at a time → p50/p95/p99.
 
-Run from the repository root with any Python 3.10+ (stdlib only; needs ``psql``/``dropdb``):
+Run from the repository root with any Python 3.10+ (stdlib only; needs
+``psql``/``dropdb``):
 
-    .venv/bin/python bench/odoo/bench_odoo.py --odoo /opt/odoo18 --odoo-python /opt/odoo18-venv/bin/python
+    .venv/bin/python bench/odoo/bench_odoo.py --odoo /opt/odoo18 \\
+        --odoo-python /opt/odoo18-venv/bin/python
 """
 
 import argparse
@@ -126,7 +131,8 @@ class Odoo:
         )
         if done.returncode:
             raise RuntimeError(
-                f"installing ev_billing failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+                "installing ev_billing failed:\n"
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
             )
 
     def shell(self, code):
@@ -290,16 +296,17 @@ class Odoo:
         return answer["result"]
 
 
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Setup
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def setup(odoo, args):
     odoo.api_key = (
         odoo.shell(
             "user = env.ref('ev_billing.user_ev_bridge')\n"
-            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'bench', None))\n"
+            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()"
+            "._generate(None, 'bench', None))\n"
         )
         .split("KEY=")[1]
         .split()[0]
@@ -379,9 +386,9 @@ def summary(name, stats, wall):
     }
 
 
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # (a) status and meter events
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 class EventCharger:
@@ -477,19 +484,20 @@ def measure_events(odoo, args):
         results.append(summary(f"events: {name}", stats, time.perf_counter() - started))
         print(json.dumps(results[-1]), flush=True)
     samples = odoo.sql(
-        "SELECT max(jsonb_array_length(meter_samples)) FROM ev_session WHERE state = 'charging'"
+        "SELECT max(jsonb_array_length(meter_samples)) FROM ev_session "
+        "WHERE state = 'charging'"
     )
     print(f"  longest open session timeline: {samples[0][0]} samples", flush=True)
     return results
 
 
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # (b) fully billed sessions
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def session_events(identity, tx, start, tag, meter):
-    """One session: start, one meter flush, stop, unplugged (Available) 3 minutes later."""
+    """One session: start, one meter flush, stop, unplugged (Available) 3 min later."""
     energy = 9_000 + tx % 7 * 1_000  # 9–15 kWh in 40 minutes on a 22 kW charger
     stop = start + timedelta(minutes=40)
     events = [
@@ -614,10 +622,12 @@ def check_sessions(odoo, first_tx, last_tx):
                count(*) FILTER (WHERE s.state = 'done'),
                count(*) FILTER (WHERE s.invoice_id IS NOT NULL),
                count(*) FILTER (WHERE m.state = 'posted'),
-               count(*) FILTER (WHERE m.payment_state IN ('paid', 'in_payment') AND m.amount_residual = 0),
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ev_wallet_transaction w
-                                               WHERE w.session_id = s.id AND w.kind = 'charge'
-                                                 AND w.amount = -s.amount_total AND w.move_id = m.id)),
+               count(*) FILTER (WHERE m.payment_state IN ('paid', 'in_payment')
+                                  AND m.amount_residual = 0),
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM ev_wallet_transaction w
+                    WHERE w.session_id = s.id AND w.kind = 'charge'
+                      AND w.amount = -s.amount_total AND w.move_id = m.id)),
                coalesce(sum(s.amount_total), 0)
           FROM ev_session s
           LEFT JOIN account_move m ON m.id = s.invoice_id
@@ -649,14 +659,15 @@ def check_sessions(odoo, first_tx, last_tx):
     return check
 
 
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # (c) quote route
-# ----------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def measure_quote(odoo, args):
     [[token]] = odoo.sql(
-        "SELECT c.access_token FROM ev_connector c JOIN ev_charger h ON h.id = c.charger_id "
+        "SELECT c.access_token FROM ev_connector c "
+        "JOIN ev_charger h ON h.id = c.charger_id "
         "WHERE h.identity = 'SES-0000' LIMIT 1"
     )
     for i in range(20):  # warm-up
@@ -729,7 +740,8 @@ def main():
 
     odoo = Odoo(args)
     print(
-        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+        f"{os.cpu_count()} CPUs, "
         f"load {os.getloadavg()}, db {odoo.db}, --workers={args.workers}",
         flush=True,
     )
@@ -738,7 +750,8 @@ def main():
     try:
         setup(odoo, args)
         print(
-            f"# installed and set up in {time.perf_counter() - t0:.0f} s; server log {odoo.log_path}",
+            f"# installed and set up in {time.perf_counter() - t0:.0f} s; server log "
+            f"{odoo.log_path}",
             flush=True,
         )
         results = []

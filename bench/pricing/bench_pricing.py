@@ -18,9 +18,10 @@ import pricing
 
 
 def typical_setup():
-    """A typical session: 45 kWh over ~75 min on a weekday evening, crossing 22:00 local,
-    meter samples every 15 min, 25 min plugged after charging (overstay over grace and into
-    an exempt window), a 4-connector station whose occupancy changes twice."""
+    """A typical session: 45 kWh over ~75 min on a weekday evening, crossing 22:00
+    local, meter samples every 15 min, 25 min plugged after charging (overstay over
+    grace and into an exempt window), a 4-connector station whose occupancy changes
+    twice."""
     calendar = pricing.TouCalendar(holidays={datetime(2025, 4, 14).date()})
     tier = pricing.tesla_overstay_preset(
         Decimal("8.50"),
