@@ -746,8 +746,8 @@ def main():
         flush=True,
     )
     t0 = time.perf_counter()
-    odoo.install()
     try:
+        odoo.install()
         setup(odoo, args)
         print(
             f"# installed and set up in {time.perf_counter() - t0:.0f} s; server log "
