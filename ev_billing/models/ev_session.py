@@ -109,7 +109,7 @@ class EvSession(models.Model):
         for session in self:
             session.name = f"{session.station_id.code or 'EV'}/{session.transaction_id or session.id or 0}"
 
-    @api.depends('meter_start', 'meter_stop', 'meter_last', 'state')
+    @api.depends('meter_start', 'meter_stop', 'meter_last', 'stop_time')
     def _compute_energy_kwh(self):
         for session in self:
             end = session.meter_stop if session.stop_time else session.meter_last
