@@ -174,9 +174,9 @@ class TestEvConnectorPage(HttpCase, EvWalletCommon):
             'connector_id': self.connector.id, 'partner_id': self.driver.id, 'requested_kwh': 3})
         with self.assertRaisesRegex(UserError, 'bridge URL is not configured'):
             wizard.action_start()
-        with patch.object(EvCharger, '_bridge_command', lambda charger, action, payload=None: {'status': 'Rejected'}):
-            with self.assertRaisesRegex(UserError, 'refused to start: Rejected'):
-                wizard.action_start()
+        rejected = patch.object(EvCharger, '_bridge_command', lambda charger, action, payload=None: {'status': 'Rejected'})
+        with rejected, self.assertRaisesRegex(UserError, 'refused to start: Rejected'):
+            wizard.action_start()
         self.assertEqual(self._sessions().mapped('state'), ['cancelled', 'cancelled'])
         with patch.object(EvCharger, '_bridge_command', lambda charger, action, payload=None: {'status': 'Accepted'}):
             action = wizard.action_start()
