@@ -9,16 +9,16 @@ from odoo.exceptions import UserError, ValidationError
 _logger = logging.getLogger(__name__)
 
 EVENT_KINDS = [
-    ('boot', 'BootNotification'),
-    ('heartbeat', 'Heartbeat'),
-    ('connection', 'Connection'),
-    ('status', 'StatusNotification'),
-    ('meter_values', 'MeterValues'),
-    ('start_transaction', 'StartTransaction'),
-    ('stop_transaction', 'StopTransaction'),
-    ('data_transfer', 'DataTransfer'),
-    ('diagnostics_status', 'DiagnosticsStatusNotification'),
-    ('firmware_status', 'FirmwareStatusNotification'),
+    ("boot", "BootNotification"),
+    ("heartbeat", "Heartbeat"),
+    ("connection", "Connection"),
+    ("status", "StatusNotification"),
+    ("meter_values", "MeterValues"),
+    ("start_transaction", "StartTransaction"),
+    ("stop_transaction", "StopTransaction"),
+    ("data_transfer", "DataTransfer"),
+    ("diagnostics_status", "DiagnosticsStatusNotification"),
+    ("firmware_status", "FirmwareStatusNotification"),
 ]
 KIND_NAMES = dict(EVENT_KINDS)
 
@@ -34,32 +34,37 @@ class EvOcppEvent(models.Model):
     lost answer, charger replaying StartTransaction after a reconnect) finds the row and gets the
     first result again instead of being applied twice.
     """
-    _name = 'ev.ocpp.event'
-    _description = 'OCPP Event'
-    _order = 'id desc'
-    _rec_name = 'key'
+
+    _name = "ev.ocpp.event"
+    _description = "OCPP Event"
+    _order = "id desc"
+    _rec_name = "key"
 
     key = fields.Char(required=True, readonly=True)
     identity = fields.Char(required=True, readonly=True, index=True)
     kind = fields.Selection(EVENT_KINDS, required=True, readonly=True)
-    charger_id = fields.Many2one('ev.charger', readonly=True, index=True)
+    charger_id = fields.Many2one("ev.charger", readonly=True, index=True)
     occurred_at = fields.Datetime(readonly=True)
     payload = fields.Json(readonly=True)
     result = fields.Json(readonly=True)
-    state = fields.Selection([('done', 'Applied'), ('error', 'Rejected')], readonly=True, required=True)
+    state = fields.Selection(
+        [("done", "Applied"), ("error", "Rejected")], readonly=True, required=True
+    )
     error = fields.Char(readonly=True)
 
     _sql_constraints = [
-        ('key_uniq', 'unique(key)', 'An OCPP event is applied once.'),
+        ("key_uniq", "unique(key)", "An OCPP event is applied once."),
     ]
 
-    @api.constrains('key')
+    @api.constrains("key")
     def _check_key_unique(self):
-        if self.env.context.get('ev_ocpp_key_checked'):
+        if self.env.context.get("ev_ocpp_key_checked"):
             return  # _ingest looked the key up already; the unique index stops concurrent inserts
         for event in self:
-            if self.search_count([('key', '=', event.key), ('id', '!=', event.id)]):
-                raise ValidationError(_("OCPP event %s was already applied.", event.key))
+            if self.search_count([("key", "=", event.key), ("id", "!=", event.id)]):
+                raise ValidationError(
+                    _("OCPP event %s was already applied.", event.key)
+                )
 
     # ------------------------------------------------------------------
     # Ingestion
@@ -73,16 +78,31 @@ class EvOcppEvent(models.Model):
         before it is applied (and committed), the caller answers 409 and the bridge retries.
         """
         # The batch's chargers in one query (identity is unique), with their connectors prefetched.
-        Charger = self.env['ev.charger'].with_context(active_test=False)
-        identities = {event['identity'] for event in events
-                      if isinstance(event, dict) and isinstance(event.get('identity'), str)}
-        found = Charger.search([('identity', 'in', list(identities))]) if identities else Charger
+        Charger = self.env["ev.charger"].with_context(active_test=False)
+        identities = {
+            event["identity"]
+            for event in events
+            if isinstance(event, dict) and isinstance(event.get("identity"), str)
+        }
+        found = (
+            Charger.search([("identity", "in", list(identities))])
+            if identities
+            else Charger
+        )
         chargers = dict.fromkeys(identities, Charger.browse())
         chargers.update((charger.identity, charger) for charger in found)
         # One query for the keys already applied, instead of one per event; the batch's own events
         # are added as they are applied, so a key repeated within the batch is a duplicate too.
-        keys = [event['key'] for event in events if isinstance(event, dict) and isinstance(event.get('key'), str)]
-        applied = {event.key: event for event in self.search([('key', 'in', keys)])} if keys else {}
+        keys = [
+            event["key"]
+            for event in events
+            if isinstance(event, dict) and isinstance(event.get("key"), str)
+        ]
+        applied = (
+            {event.key: event for event in self.search([("key", "in", keys)])}
+            if keys
+            else {}
+        )
         results = []
         for event in events:
             try:
@@ -92,160 +112,255 @@ class EvOcppEvent(models.Model):
         return results
 
     def _ingest_one(self, event, chargers, applied=None):
-        key = event.get('key')
-        if not key or event.get('kind') not in KIND_NAMES:
-            return {'key': key, 'status': 'error', 'error': 'event needs a key and a known kind'}
+        key = event.get("key")
+        if not key or event.get("kind") not in KIND_NAMES:
+            return {
+                "key": key,
+                "status": "error",
+                "error": "event needs a key and a known kind",
+            }
         if applied is None:
-            applied = {key: self.search([('key', '=', key)], limit=1)}
+            applied = {key: self.search([("key", "=", key)], limit=1)}
         if applied.get(key):
             return applied[key]._as_result(duplicate=True)
-        identity = event.get('identity')
+        identity = event.get("identity")
         if identity not in chargers:
-            chargers[identity] = self.env['ev.charger'].with_context(active_test=False).search(
-                [('identity', '=', identity)], limit=1)
+            chargers[identity] = (
+                self.env["ev.charger"]
+                .with_context(active_test=False)
+                .search([("identity", "=", identity)], limit=1)
+            )
         charger = chargers[identity]
-        occurred_at = _parse_time(event.get('occurred_at')) or fields.Datetime.now()
-        payload = event.get('payload') or {}
-        vals = {'key': key, 'identity': identity or '?', 'kind': event['kind'], 'charger_id': charger.id,
-                'occurred_at': occurred_at, 'payload': payload}
+        occurred_at = _parse_time(event.get("occurred_at")) or fields.Datetime.now()
+        payload = event.get("payload") or {}
+        vals = {
+            "key": key,
+            "identity": identity or "?",
+            "kind": event["kind"],
+            "charger_id": charger.id,
+            "occurred_at": occurred_at,
+            "payload": payload,
+        }
         try:
             with self.env.cr.savepoint():
                 if not charger:
                     raise UserError(_("Unknown charger %s.", identity))
-                data = getattr(self, '_apply_' + event['kind'])(charger, payload, occurred_at) or {}
-                record = self.with_context(ev_ocpp_key_checked=True).create(dict(vals, state='done', result=data))
+                data = (
+                    getattr(self, "_apply_" + event["kind"])(
+                        charger, payload, occurred_at
+                    )
+                    or {}
+                )
+                record = self.with_context(ev_ocpp_key_checked=True).create(
+                    dict(vals, state="done", result=data)
+                )
         except IntegrityError:
             # The same key is being applied by a concurrent request, not yet visible to us:
             # stop here; the bridge retries the rest of the batch and then gets that result.
             raise ConcurrentDelivery(key) from None
         except (UserError, ValidationError, KeyError, TypeError, ValueError) as e:
             message = e.args[0] if e.args else repr(e)
-            _logger.warning("OCPP event %s (%s from %s) rejected: %s", key, event['kind'], identity, message)
+            _logger.warning(
+                "OCPP event %s (%s from %s) rejected: %s",
+                key,
+                event["kind"],
+                identity,
+                message,
+            )
             with self.env.cr.savepoint():
                 record = self.with_context(ev_ocpp_key_checked=True).create(
-                    dict(vals, state='error', error=str(message)[:500]))
+                    dict(vals, state="error", error=str(message)[:500])
+                )
         applied[key] = record
         return record._as_result(duplicate=False)
 
     def _as_result(self, duplicate):
         self.ensure_one()
-        if self.state == 'error':
-            return {'key': self.key, 'status': 'error', 'duplicate': duplicate, 'error': self.error}
-        return {'key': self.key, 'status': 'ok', 'duplicate': duplicate, 'data': self.result or {}}
+        if self.state == "error":
+            return {
+                "key": self.key,
+                "status": "error",
+                "duplicate": duplicate,
+                "error": self.error,
+            }
+        return {
+            "key": self.key,
+            "status": "ok",
+            "duplicate": duplicate,
+            "data": self.result or {},
+        }
 
     # ------------------------------------------------------------------
     # One method per event kind
     # ------------------------------------------------------------------
 
     def _apply_boot(self, charger, payload, at):
-        charger.write({
-            'vendor': payload.get('charge_point_vendor'),
-            'model': payload.get('charge_point_model'),
-            'serial_number': payload.get('charge_point_serial_number') or payload.get('charge_box_serial_number'),
-            'firmware_version': payload.get('firmware_version'),
-            'iccid': payload.get('iccid'),
-            'imsi': payload.get('imsi'),
-            'meter_type': payload.get('meter_type'),
-            'meter_serial_number': payload.get('meter_serial_number'),
-            'last_boot': at,
-            'last_heartbeat': at,
-            'online': True,
-        })
-        return {'heartbeat_interval': charger.heartbeat_interval}
+        charger.write(
+            {
+                "vendor": payload.get("charge_point_vendor"),
+                "model": payload.get("charge_point_model"),
+                "serial_number": payload.get("charge_point_serial_number")
+                or payload.get("charge_box_serial_number"),
+                "firmware_version": payload.get("firmware_version"),
+                "iccid": payload.get("iccid"),
+                "imsi": payload.get("imsi"),
+                "meter_type": payload.get("meter_type"),
+                "meter_serial_number": payload.get("meter_serial_number"),
+                "last_boot": at,
+                "last_heartbeat": at,
+                "online": True,
+            }
+        )
+        return {"heartbeat_interval": charger.heartbeat_interval}
 
     def _apply_heartbeat(self, charger, payload, at):
         if not charger.last_heartbeat or at > charger.last_heartbeat:
-            charger.write({'last_heartbeat': at, 'online': True})
+            charger.write({"last_heartbeat": at, "online": True})
 
     def _apply_connection(self, charger, payload, at):
-        charger.online = bool(payload['online'])
+        charger.online = bool(payload["online"])
 
     def _apply_status(self, charger, payload, at):
-        number = int(payload['connector_id'])
-        status = payload['status']
+        number = int(payload["connector_id"])
+        status = payload["status"]
         if number == 0:  # the charge point as a whole
-            if status in ('Unavailable', 'Faulted'):
-                charger.connector_ids._set_ocpp_status(status, payload.get('error_code'), payload.get('info'),
-                                                       payload.get('vendor_error_code'), at)
+            if status in ("Unavailable", "Faulted"):
+                charger.connector_ids._set_ocpp_status(
+                    status,
+                    payload.get("error_code"),
+                    payload.get("info"),
+                    payload.get("vendor_error_code"),
+                    at,
+                )
             return {}
         connector = charger._ocpp_connector(number)
-        connector._set_ocpp_status(status, payload.get('error_code'), payload.get('info'),
-                                   payload.get('vendor_error_code'), _parse_time(payload.get('timestamp')) or at)
-        sessions = self.env['ev.session'].search([
-            ('connector_id', '=', connector.id), ('state', 'in', ('charging', 'finishing'))])
-        sessions._ocpp_connector_status(status, _parse_time(payload.get('timestamp')) or at)
+        connector._set_ocpp_status(
+            status,
+            payload.get("error_code"),
+            payload.get("info"),
+            payload.get("vendor_error_code"),
+            _parse_time(payload.get("timestamp")) or at,
+        )
+        sessions = self.env["ev.session"].search(
+            [
+                ("connector_id", "=", connector.id),
+                ("state", "in", ("charging", "finishing")),
+            ]
+        )
+        sessions._ocpp_connector_status(
+            status, _parse_time(payload.get("timestamp")) or at
+        )
         return {}
 
     def _apply_meter_values(self, charger, payload, at):
-        transaction_id = payload.get('transaction_id')
+        transaction_id = payload.get("transaction_id")
         if transaction_id is None:
             return {}
         session = self._ocpp_session(charger, transaction_id)
         if not session:
             raise UserError(_("No session for transaction %s.", transaction_id))
-        return {'stop': session._ocpp_meter_values(_samples(payload.get('samples')))}
+        return {"stop": session._ocpp_meter_values(_samples(payload.get("samples")))}
 
     def _apply_start_transaction(self, charger, payload, at):
-        connector = charger._ocpp_connector(int(payload['connector_id']))
-        session = self.env['ev.session']._ocpp_start(
-            charger, connector, payload.get('id_tag'), int(payload['meter_start']),
-            _parse_time(payload.get('timestamp')) or at, int(payload['transaction_id']),
-            payload.get('remote_request_id'))
-        return {'session_id': session.id, 'max_energy_wh': session.max_energy_wh or None}
+        connector = charger._ocpp_connector(int(payload["connector_id"]))
+        session = self.env["ev.session"]._ocpp_start(
+            charger,
+            connector,
+            payload.get("id_tag"),
+            int(payload["meter_start"]),
+            _parse_time(payload.get("timestamp")) or at,
+            int(payload["transaction_id"]),
+            payload.get("remote_request_id"),
+        )
+        return {
+            "session_id": session.id,
+            "max_energy_wh": session.max_energy_wh or None,
+        }
 
     def _apply_stop_transaction(self, charger, payload, at):
-        transaction_id = int(payload['transaction_id'])
-        stop_time = _parse_time(payload.get('timestamp')) or at
+        transaction_id = int(payload["transaction_id"])
+        stop_time = _parse_time(payload.get("timestamp")) or at
         session = self._ocpp_session(charger, transaction_id)
         if not session:
             # StartTransaction never reached us (or a −1 leftover): keep what we know, for review.
-            session = self.env['ev.session'].create({
-                'transaction_id': transaction_id,
-                'charger_id': charger.id,
-                'station_id': charger.station_id.id,
-                'company_id': charger.company_id.id,
-                'id_tag': payload.get('id_tag'),
-                'start_time': stop_time,
-                'state': 'charging',
-            })
-            session._ocpp_stop(int(payload['meter_stop']), stop_time, payload.get('reason'),
-                               _samples(payload.get('samples')))
-            session._ev_hold_for_review(_("StopTransaction for a transaction Odoo never saw start."))
+            session = self.env["ev.session"].create(
+                {
+                    "transaction_id": transaction_id,
+                    "charger_id": charger.id,
+                    "station_id": charger.station_id.id,
+                    "company_id": charger.company_id.id,
+                    "id_tag": payload.get("id_tag"),
+                    "start_time": stop_time,
+                    "state": "charging",
+                }
+            )
+            session._ocpp_stop(
+                int(payload["meter_stop"]),
+                stop_time,
+                payload.get("reason"),
+                _samples(payload.get("samples")),
+            )
+            session._ev_hold_for_review(
+                _("StopTransaction for a transaction Odoo never saw start.")
+            )
         else:
-            session._ocpp_stop(int(payload['meter_stop']), stop_time, payload.get('reason'),
-                               _samples(payload.get('samples')))
-        return {'session_id': session.id}
+            session._ocpp_stop(
+                int(payload["meter_stop"]),
+                stop_time,
+                payload.get("reason"),
+                _samples(payload.get("samples")),
+            )
+        return {"session_id": session.id}
 
     def _apply_data_transfer(self, charger, payload, at):
-        charger.message_post(body=_("DataTransfer from %(vendor)s (%(message)s): %(data)s",
-                                    vendor=payload.get('vendor_id'), message=payload.get('message_id') or '-',
-                                    data=payload.get('data') or ''))
+        charger.message_post(
+            body=_(
+                "DataTransfer from %(vendor)s (%(message)s): %(data)s",
+                vendor=payload.get("vendor_id"),
+                message=payload.get("message_id") or "-",
+                data=payload.get("data") or "",
+            )
+        )
 
     def _apply_diagnostics_status(self, charger, payload, at):
-        charger.diagnostics_status = payload.get('status')
+        charger.diagnostics_status = payload.get("status")
 
     def _apply_firmware_status(self, charger, payload, at):
-        charger.firmware_status = payload.get('status')
+        charger.firmware_status = payload.get("status")
 
     def _ocpp_session(self, charger, transaction_id):
         # An id handed out again by a bridge that lost its store: the open session, else the newest.
-        sessions = self.env['ev.session'].search(
-            [('charger_id', '=', charger.id), ('transaction_id', '=', int(transaction_id))],
-            order='start_time desc, id desc')
-        return sessions.filtered(lambda session: not session.stop_time)[:1] or sessions[:1]
+        sessions = self.env["ev.session"].search(
+            [
+                ("charger_id", "=", charger.id),
+                ("transaction_id", "=", int(transaction_id)),
+            ],
+            order="start_time desc, id desc",
+        )
+        return (
+            sessions.filtered(lambda session: not session.stop_time)[:1] or sessions[:1]
+        )
 
     @api.autovacuum
     def _gc_old_events(self):
         """Keys must outlive any replay: keep 90 days, far longer than a charger's offline queue."""
-        self.search([('create_date', '<', fields.Datetime.subtract(fields.Datetime.now(), days=90)),
-                     ('kind', 'in', ('heartbeat', 'connection', 'status', 'meter_values'))]).unlink()
+        self.search(
+            [
+                (
+                    "create_date",
+                    "<",
+                    fields.Datetime.subtract(fields.Datetime.now(), days=90),
+                ),
+                ("kind", "in", ("heartbeat", "connection", "status", "meter_values")),
+            ]
+        ).unlink()
 
 
 def _parse_time(value):
     """ISO 8601 from the bridge ('2026-11-25T01:02:03Z' or with an offset) → naive UTC."""
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace('Z', '+00:00'))
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
@@ -253,5 +368,8 @@ def _parse_time(value):
 
 def _samples(samples):
     """Meter samples from the bridge, with their timestamps in Odoo's format so they sort as times."""
-    return [dict(s, timestamp=fields.Datetime.to_string(_parse_time(s['timestamp'])))
-            for s in (samples or []) if isinstance(s, dict) and s.get('timestamp')]
+    return [
+        dict(s, timestamp=fields.Datetime.to_string(_parse_time(s["timestamp"])))
+        for s in (samples or [])
+        if isinstance(s, dict) and s.get("timestamp")
+    ]

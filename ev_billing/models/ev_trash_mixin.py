@@ -9,13 +9,18 @@ class EvTrashMixin(models.AbstractModel):
     when, and files an ``ev.trash`` entry from which a Manager restores it. Deleting a record
     that is already in the Trash is refused, for every user, superuser included.
     """
-    _name = 'ev.trash.mixin'
-    _description = 'EV Trash Mixin'
+
+    _name = "ev.trash.mixin"
+    _description = "EV Trash Mixin"
 
     active = fields.Boolean(default=True)
-    ev_trashed = fields.Boolean(string='In Trash', readonly=True, copy=False, index=True)
-    ev_trashed_by_id = fields.Many2one('res.users', string='Deleted by', readonly=True, copy=False)
-    ev_trashed_date = fields.Datetime(string='Deleted on', readonly=True, copy=False)
+    ev_trashed = fields.Boolean(
+        string="In Trash", readonly=True, copy=False, index=True
+    )
+    ev_trashed_by_id = fields.Many2one(
+        "res.users", string="Deleted by", readonly=True, copy=False
+    )
+    ev_trashed_date = fields.Datetime(string="Deleted on", readonly=True, copy=False)
 
     def _ev_records_to_trash(self):
         """The records of ``self`` that go to the Trash rather than being deleted."""
@@ -23,14 +28,18 @@ class EvTrashMixin(models.AbstractModel):
 
     def unlink(self):
         to_trash = self._ev_records_to_trash()
-        if to_trash.filtered('ev_trashed'):
-            raise UserError(_(
-                "%(records)s already in the Trash. Nothing can be purged from the Trash; "
-                "a Manager can restore it.",
-                records=", ".join(to_trash.filtered('ev_trashed').mapped('display_name')),
-            ))
+        if to_trash.filtered("ev_trashed"):
+            raise UserError(
+                _(
+                    "%(records)s already in the Trash. Nothing can be purged from the Trash; "
+                    "a Manager can restore it.",
+                    records=", ".join(
+                        to_trash.filtered("ev_trashed").mapped("display_name")
+                    ),
+                )
+            )
         if to_trash:
-            to_trash.check_access('unlink')
+            to_trash.check_access("unlink")
             to_trash._ev_move_to_trash()
         rest = self - to_trash
         return super(EvTrashMixin, rest).unlink() if rest else True
@@ -38,38 +47,51 @@ class EvTrashMixin(models.AbstractModel):
     def _ev_move_to_trash(self):
         now = fields.Datetime.now()
         user = self.env.user
-        self.env['ev.trash'].sudo().create([{
-            'res_model': record._name,
-            'res_id': record.id,
-            'name': record.display_name,
-            'trashed_by_id': user.id,
-            'trashed_date': now,
-            'company_id': record._ev_trash_company().id,
-        } for record in self])
+        self.env["ev.trash"].sudo().create(
+            [
+                {
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "name": record.display_name,
+                    "trashed_by_id": user.id,
+                    "trashed_date": now,
+                    "company_id": record._ev_trash_company().id,
+                }
+                for record in self
+            ]
+        )
         # no active_test=False here: res.partner.write() would then count the driver's just
         # archived portal users as active ones and refuse to archive the driver
-        self.sudo().write({
-            'active': False,
-            'ev_trashed': True,
-            'ev_trashed_by_id': user.id,
-            'ev_trashed_date': now,
-        })
+        self.sudo().write(
+            {
+                "active": False,
+                "ev_trashed": True,
+                "ev_trashed_by_id": user.id,
+                "ev_trashed_date": now,
+            }
+        )
 
     def _ev_trash_company(self):
         self.ensure_one()
-        return self['company_id'] if 'company_id' in self._fields else self.env['res.company']
+        return (
+            self["company_id"]
+            if "company_id" in self._fields
+            else self.env["res.company"]
+        )
 
     def _ev_restore_from_trash(self):
-        self.sudo().with_context(active_test=False).write({
-            'active': True,
-            'ev_trashed': False,
-            'ev_trashed_by_id': False,
-            'ev_trashed_date': False,
-        })
+        self.sudo().with_context(active_test=False).write(
+            {
+                "active": True,
+                "ev_trashed": False,
+                "ev_trashed_by_id": False,
+                "ev_trashed_date": False,
+            }
+        )
 
     @api.ondelete(at_uninstall=False)
     def _ev_never_purge(self):
         # Reached only by a caller bypassing unlink() above (e.g. another module's super chain):
         # a trashed record still never leaves the database.
-        if self.filtered('ev_trashed'):
+        if self.filtered("ev_trashed"):
             raise UserError(_("Nothing can be purged from the Trash."))

@@ -1,46 +1,70 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-WALLET_JOURNAL_CODE = 'EVW'
+WALLET_JOURNAL_CODE = "EVW"
 
 
 class ResCompany(models.Model):
-    _inherit = 'res.company'
+    _inherit = "res.company"
 
     # -- Wallet accounting ------------------------------------------------------------------
     ev_wallet_journal_id = fields.Many2one(
-        'account.journal', string='Wallet Journal', check_company=True,
+        "account.journal",
+        string="Wallet Journal",
+        check_company=True,
         domain="[('type', 'in', ('bank', 'cash'))]",
         help="Payment journal through which drivers' deposits settle their session invoices and "
-             "receive refunds. Its payment methods use the deposit account as outstanding account.")
+        "receive refunds. Its payment methods use the deposit account as outstanding account.",
+    )
     ev_deposit_account_id = fields.Many2one(
-        'account.account', string='Wallet Deposit Account', check_company=True,
+        "account.account",
+        string="Wallet Deposit Account",
+        check_company=True,
         domain="[('account_type', '=', 'liability_current'), ('reconcile', '=', True)]",
-        help="Liability account holding the drivers' prepaid wallet money, per driver.")
+        help="Liability account holding the drivers' prepaid wallet money, per driver.",
+    )
     ev_adjustment_account_id = fields.Many2one(
-        'account.account', string='Wallet Adjustment Account', check_company=True,
-        help="Counterpart of manual wallet adjustments (goodwill credits, corrections).")
+        "account.account",
+        string="Wallet Adjustment Account",
+        check_company=True,
+        help="Counterpart of manual wallet adjustments (goodwill credits, corrections).",
+    )
     ev_vat_tax_id = fields.Many2one(
-        'account.tax', string='EV Charging VAT', check_company=True,
+        "account.tax",
+        string="EV Charging VAT",
+        check_company=True,
         domain="[('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent')]",
-        help="7 % sale tax, price included, applied to every charging session invoice.")
+        help="7 % sale tax, price included, applied to every charging session invoice.",
+    )
     ev_wallet_min_balance = fields.Monetary(
-        string='Minimum Balance to Start', currency_field='currency_id', default=50.0,
-        help="A driver needs at least this wallet balance to start a session.")
+        string="Minimum Balance to Start",
+        currency_field="currency_id",
+        default=50.0,
+        help="A driver needs at least this wallet balance to start a session.",
+    )
     ev_wallet_overdraft = fields.Monetary(
-        string='Allowed Overdraft', currency_field='currency_id', default=0.0,
+        string="Allowed Overdraft",
+        currency_field="currency_id",
+        default=0.0,
         help="How far past the balance the charger may keep running; the session is billed in full "
-             "and the wallet goes negative by what it cost.")
+        "and the wallet goes negative by what it cost.",
+    )
     # -- Tax documents ----------------------------------------------------------------------
     ev_abb_prefix = fields.Char(
-        string='Abbreviated Tax Invoice Prefix', default='ABB',
-        help="Numbers read PREFIX-STATION-YEAR-00001, one sequence per station.")
+        string="Abbreviated Tax Invoice Prefix",
+        default="ABB",
+        help="Numbers read PREFIX-STATION-YEAR-00001, one sequence per station.",
+    )
     ev_tax_branch = fields.Char(
-        string='Tax Branch', default='00000',
-        help="Branch number printed on tax invoices (00000 = head office).")
+        string="Tax Branch",
+        default="00000",
+        help="Branch number printed on tax invoices (00000 = head office).",
+    )
     ev_billing_cycle_day = fields.Integer(
-        string='Billing Cycle Start Day', default=1,
-        help="Day of the month on which a billing cycle starts (1-28).")
+        string="Billing Cycle Start Day",
+        default=1,
+        help="Day of the month on which a billing cycle starts (1-28).",
+    )
 
     # ------------------------------------------------------------------------------------------
     # Defaults created for any chart of accounts
@@ -54,100 +78,164 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         company = self.sudo()
-        if not company.chart_template and not self.env['account.account'].sudo().search_count(
-                [*self.env['account.account']._check_company_domain(company)], limit=1):
-            raise UserError(_("Company %s has no chart of accounts: install one before using wallets.", company.name))
+        if not company.chart_template and not self.env[
+            "account.account"
+        ].sudo().search_count(
+            [*self.env["account.account"]._check_company_domain(company)], limit=1
+        ):
+            raise UserError(
+                _(
+                    "Company %s has no chart of accounts: install one before using wallets.",
+                    company.name,
+                )
+            )
         if not company.ev_deposit_account_id:
             company.ev_deposit_account_id = company._ev_create_deposit_account()
         if not company.ev_adjustment_account_id:
             company.ev_adjustment_account_id = company._ev_find_adjustment_account()
         if not company.ev_wallet_journal_id:
-            company.ev_wallet_journal_id = company._ev_create_wallet_journal(company.ev_deposit_account_id)
+            company.ev_wallet_journal_id = company._ev_create_wallet_journal(
+                company.ev_deposit_account_id
+            )
         if not company.ev_vat_tax_id:
             company.ev_vat_tax_id = company._ev_find_or_create_vat()
         return {
-            'journal': company.ev_wallet_journal_id,
-            'deposit_account': company.ev_deposit_account_id,
-            'adjustment_account': company.ev_adjustment_account_id,
-            'tax': company.ev_vat_tax_id,
+            "journal": company.ev_wallet_journal_id,
+            "deposit_account": company.ev_deposit_account_id,
+            "adjustment_account": company.ev_adjustment_account_id,
+            "tax": company.ev_vat_tax_id,
         }
 
     def _ev_account_domain(self, *domain):
-        return [*self.env['account.account']._check_company_domain(self), *domain]
+        return [*self.env["account.account"]._check_company_domain(self), *domain]
 
     def _ev_create_deposit_account(self):
-        Account = self.env['account.account'].sudo().with_company(self)
-        existing = Account.search(self._ev_account_domain(
-            ('account_type', '=', 'liability_current'), ('reconcile', '=', True),
-            ('name', '=', 'Customer Wallet Deposits')), limit=1)
+        Account = self.env["account.account"].sudo().with_company(self)
+        existing = Account.search(
+            self._ev_account_domain(
+                ("account_type", "=", "liability_current"),
+                ("reconcile", "=", True),
+                ("name", "=", "Customer Wallet Deposits"),
+            ),
+            limit=1,
+        )
         if existing:
             return existing
-        start = Account.search(self._ev_account_domain(('account_type', '=', 'liability_current')),
-                               order='code desc', limit=1).code or '2190'
-        return Account.create({
-            'name': 'Customer Wallet Deposits',
-            'code': Account._search_new_account_code(start),
-            'account_type': 'liability_current',
-            'reconcile': True,
-            'company_ids': [(6, 0, self.ids)],
-        })
+        start = (
+            Account.search(
+                self._ev_account_domain(("account_type", "=", "liability_current")),
+                order="code desc",
+                limit=1,
+            ).code
+            or "2190"
+        )
+        return Account.create(
+            {
+                "name": "Customer Wallet Deposits",
+                "code": Account._search_new_account_code(start),
+                "account_type": "liability_current",
+                "reconcile": True,
+                "company_ids": [(6, 0, self.ids)],
+            }
+        )
 
     def _ev_find_adjustment_account(self):
-        Account = self.env['account.account'].sudo().with_company(self)
-        account = self.expense_account_id if 'expense_account_id' in self._fields else Account
-        return account or Account.search(self._ev_account_domain(('account_type', '=', 'expense')), limit=1)
+        Account = self.env["account.account"].sudo().with_company(self)
+        account = (
+            self.expense_account_id if "expense_account_id" in self._fields else Account
+        )
+        return account or Account.search(
+            self._ev_account_domain(("account_type", "=", "expense")), limit=1
+        )
 
     def _ev_create_wallet_journal(self, deposit_account):
-        Journal = self.env['account.journal'].sudo().with_company(self)
-        journal = Journal.search([('company_id', '=', self.id), ('code', '=', WALLET_JOURNAL_CODE)], limit=1)
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        journal = Journal.search(
+            [("company_id", "=", self.id), ("code", "=", WALLET_JOURNAL_CODE)], limit=1
+        )
         if not journal:
-            journal = Journal.create({
-                'name': 'EV Wallet',
-                'code': WALLET_JOURNAL_CODE,
-                'type': 'bank',
-                'company_id': self.id,
-            })
+            journal = Journal.create(
+                {
+                    "name": "EV Wallet",
+                    "code": WALLET_JOURNAL_CODE,
+                    "type": "bank",
+                    "company_id": self.id,
+                }
+            )
         # Settling an invoice from the wallet (inbound) or refunding to it (outbound) moves the
         # money between the receivable and the driver's deposit: the deposit is the outstanding account.
-        (journal.inbound_payment_method_line_ids + journal.outbound_payment_method_line_ids).filtered(
-            lambda l: l.code == 'manual').payment_account_id = deposit_account
+        (
+            journal.inbound_payment_method_line_ids
+            + journal.outbound_payment_method_line_ids
+        ).filtered(lambda l: l.code == "manual").payment_account_id = deposit_account
         return journal
 
     def _ev_find_or_create_vat(self):
-        Tax = self.env['account.tax'].sudo().with_company(self)
-        domain = [*Tax._check_company_domain(self), ('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent')]
-        taxes = Tax.search(domain + [('amount', '=', 7.0)])
-        included = taxes.filtered('price_include')
+        Tax = self.env["account.tax"].sudo().with_company(self)
+        domain = [
+            *Tax._check_company_domain(self),
+            ("type_tax_use", "=", "sale"),
+            ("amount_type", "=", "percent"),
+        ]
+        taxes = Tax.search(domain + [("amount", "=", 7.0)])
+        included = taxes.filtered("price_include")
         if included:
             return included[:1]
         if taxes:
-            return taxes[0].copy({'name': _('VAT 7% (included)'), 'price_include_override': 'tax_included'})
+            return taxes[0].copy(
+                {
+                    "name": _("VAT 7% (included)"),
+                    "price_include_override": "tax_included",
+                }
+            )
         # No 7 % sale tax in this chart: book the VAT where the chart books its other sale taxes.
         model = Tax.search(domain, limit=1)
-        vat_account = model.invoice_repartition_line_ids.filtered(lambda l: l.repartition_type == 'tax').account_id[:1]
+        vat_account = model.invoice_repartition_line_ids.filtered(
+            lambda l: l.repartition_type == "tax"
+        ).account_id[:1]
         if not vat_account:
-            Account = self.env['account.account'].sudo().with_company(self)
-            start = Account.search(self._ev_account_domain(('account_type', '=', 'liability_current')),
-                                   order='code desc', limit=1).code or '2170'
-            vat_account = Account.create({
-                'name': 'Output VAT', 'code': Account._search_new_account_code(start),
-                'account_type': 'liability_current', 'company_ids': [(6, 0, self.ids)],
-            })
+            Account = self.env["account.account"].sudo().with_company(self)
+            start = (
+                Account.search(
+                    self._ev_account_domain(("account_type", "=", "liability_current")),
+                    order="code desc",
+                    limit=1,
+                ).code
+                or "2170"
+            )
+            vat_account = Account.create(
+                {
+                    "name": "Output VAT",
+                    "code": Account._search_new_account_code(start),
+                    "account_type": "liability_current",
+                    "company_ids": [(6, 0, self.ids)],
+                }
+            )
         repartition = [
             (5, 0, 0),
-            (0, 0, {'repartition_type': 'base', 'factor_percent': 100}),
-            (0, 0, {'repartition_type': 'tax', 'factor_percent': 100, 'account_id': vat_account.id}),
+            (0, 0, {"repartition_type": "base", "factor_percent": 100}),
+            (
+                0,
+                0,
+                {
+                    "repartition_type": "tax",
+                    "factor_percent": 100,
+                    "account_id": vat_account.id,
+                },
+            ),
         ]
-        return Tax.create({
-            'name': _('VAT 7% (included)'),
-            'amount': 7.0,
-            'amount_type': 'percent',
-            'type_tax_use': 'sale',
-            'price_include_override': 'tax_included',
-            'company_id': self.id,
-            'invoice_repartition_line_ids': repartition,
-            'refund_repartition_line_ids': repartition,
-        })
+        return Tax.create(
+            {
+                "name": _("VAT 7% (included)"),
+                "amount": 7.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": self.id,
+                "invoice_repartition_line_ids": repartition,
+                "refund_repartition_line_ids": repartition,
+            }
+        )
 
     @api.model
     def _ev_wallet_install_defaults(self):
@@ -163,11 +251,16 @@ class ResCompany(models.Model):
     def _ev_topup_bank_journal(self, bank_account=None):
         """Bank journal receiving transfer top-ups: the one of ``bank_account``, else the first bank journal."""
         self.ensure_one()
-        Journal = self.env['account.journal'].sudo()
-        domain = [*Journal._check_company_domain(self), ('type', '=', 'bank'),
-                  ('id', '!=', self.sudo().ev_wallet_journal_id.id)]
-        journal = bank_account and Journal.search(domain + [('bank_account_id', '=', bank_account.id)], limit=1)
-        return journal or Journal.search(domain, order='sequence, id', limit=1)
+        Journal = self.env["account.journal"].sudo()
+        domain = [
+            *Journal._check_company_domain(self),
+            ("type", "=", "bank"),
+            ("id", "!=", self.sudo().ev_wallet_journal_id.id),
+        ]
+        journal = bank_account and Journal.search(
+            domain + [("bank_account_id", "=", bank_account.id)], limit=1
+        )
+        return journal or Journal.search(domain, order="sequence, id", limit=1)
 
     def _ev_promptpay_bank_account(self):
         """The company bank account a driver can pay by QR code, or an empty recordset.
@@ -177,19 +270,36 @@ class ResCompany(models.Model):
         depends on those modules being installed.
         """
         self.ensure_one()
-        Bank = self.env['res.partner.bank'].sudo()
-        if 'emv_qr' not in dict(Bank.get_available_qr_methods_in_sequence()):
+        Bank = self.env["res.partner.bank"].sudo()
+        if "emv_qr" not in dict(Bank.get_available_qr_methods_in_sequence()):
             return Bank
-        Journal = self.env['account.journal'].sudo()
-        candidates = Journal.search([*Journal._check_company_domain(self), ('type', '=', 'bank'),
-                                     ('bank_account_id', '!=', False)], order='sequence, id').bank_account_id
-        candidates |= Bank.search([('partner_id', '=', self.partner_id.id),
-                                   ('company_id', 'in', (self.id, False))], order='sequence, id')
+        Journal = self.env["account.journal"].sudo()
+        candidates = Journal.search(
+            [
+                *Journal._check_company_domain(self),
+                ("type", "=", "bank"),
+                ("bank_account_id", "!=", False),
+            ],
+            order="sequence, id",
+        ).bank_account_id
+        candidates |= Bank.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "in", (self.id, False)),
+            ],
+            order="sequence, id",
+        )
         currency = self.currency_id
         for bank in candidates:
-            if (bank.partner_id == self.partner_id
-                    and not bank._get_error_messages_for_qr('emv_qr', self.partner_id, currency)
-                    and not bank._check_for_qr_code_errors('emv_qr', 1.0, currency, self.partner_id, '', '')):
+            if (
+                bank.partner_id == self.partner_id
+                and not bank._get_error_messages_for_qr(
+                    "emv_qr", self.partner_id, currency
+                )
+                and not bank._check_for_qr_code_errors(
+                    "emv_qr", 1.0, currency, self.partner_id, "", ""
+                )
+            ):
                 return bank
         return Bank
 
@@ -198,38 +308,48 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------------------------------
 
     def _ev_abb_sequence_code(self, station):
-        return f'ev_billing.abb.{station.id}'
+        return f"ev_billing.abb.{station.id}"
 
     def _ev_abb_prefix_for(self, station):
         return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(range_year)s-"
 
     def _ev_next_abb_number(self, station, sequence_date=None):
         self.ensure_one()
-        Sequence = self.env['ir.sequence'].sudo()
+        Sequence = self.env["ir.sequence"].sudo()
         code = self._ev_abb_sequence_code(station)
-        sequence = Sequence.search([('code', '=', code), ('company_id', '=', self.id)], limit=1)
+        sequence = Sequence.search(
+            [("code", "=", code), ("company_id", "=", self.id)], limit=1
+        )
         if not sequence:
-            sequence = Sequence.create({
-                'name': _('Abbreviated Tax Invoice %s', station.code),
-                'code': code,
-                'company_id': self.id,
-                'prefix': self._ev_abb_prefix_for(station),
-                'padding': 5,
-                'use_date_range': True,
-                'implementation': 'no_gap',
-            })
+            sequence = Sequence.create(
+                {
+                    "name": _("Abbreviated Tax Invoice %s", station.code),
+                    "code": code,
+                    "company_id": self.id,
+                    "prefix": self._ev_abb_prefix_for(station),
+                    "padding": 5,
+                    "use_date_range": True,
+                    "implementation": "no_gap",
+                }
+            )
         return sequence.with_company(self).next_by_id(sequence_date=sequence_date)
 
     def _ev_update_abb_prefixes(self):
-        Sequence = self.env['ir.sequence'].sudo()
+        Sequence = self.env["ir.sequence"].sudo()
         for company in self:
-            for sequence in Sequence.search([('code', '=like', 'ev_billing.abb.%'), ('company_id', '=', company.id)]):
-                station = self.env['ev.station'].browse(int(sequence.code.rsplit('.', 1)[1])).exists()
+            for sequence in Sequence.search(
+                [("code", "=like", "ev_billing.abb.%"), ("company_id", "=", company.id)]
+            ):
+                station = (
+                    self.env["ev.station"]
+                    .browse(int(sequence.code.rsplit(".", 1)[1]))
+                    .exists()
+                )
                 if station:
                     sequence.prefix = company._ev_abb_prefix_for(station)
 
     def write(self, vals):
         res = super().write(vals)
-        if 'ev_abb_prefix' in vals:
+        if "ev_abb_prefix" in vals:
             self._ev_update_abb_prefixes()
         return res
