@@ -3,12 +3,6 @@
     "version": "18.0.1.0.0",
     "category": "Sales/EV Charging",
     "summary": "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers",
-    "description": """
-EV charging stations run from Odoo
-==================================
-Stations, chargers and connectors fed by the ev_ocpp_bridge OCPP 1.6J central system,
-RFID cards and drivers, four admin levels and a Trash from which nothing can be purged.
-""",
     "author": "EV Billing for Odoo contributors",
     "website": "https://github.com/ev-billing/ev-billing-odoo",
     "license": "LGPL-3",
