@@ -109,7 +109,9 @@ class EvCharger(models.Model):
 
     @api.depends("password_hash")
     def _compute_has_password(self):
-        for charger, has_hash in zip(self, self.sudo().mapped("password_hash")):
+        for charger, has_hash in zip(
+            self, self.sudo().mapped("password_hash"), strict=True
+        ):
             charger.has_password = bool(has_hash)
 
     def _stale_before(self):

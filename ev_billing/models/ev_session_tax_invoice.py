@@ -111,10 +111,10 @@ class EvSession(models.Model):
         )
         (credit_notes + full).action_post()
         receivable = (credit_notes + full).line_ids.filtered(
-            lambda l: l.display_type == "payment_term"
+            lambda line: line.display_type == "payment_term"
         )
-        receivable.filtered(lambda l: not l.reconciled).reconcile()
-        for session, credit_note in zip(sessions, credit_notes):
+        receivable.filtered(lambda line: not line.reconciled).reconcile()
+        for session, credit_note in zip(sessions, credit_notes, strict=True):
             session.write(
                 {
                     "full_tax_invoice_id": full.id,

@@ -58,13 +58,11 @@ class EvStation(models.Model):
     longitude = fields.Float(digits=(10, 7))
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
-        string="Analytic Account",
         check_company=True,
         help="Revenue and cost of this station's sessions are booked on this analytic account.",
     )
     tariff_id = fields.Many2one(
         "ev.tariff",
-        string="Tariff",
         tracking=True,
         check_company=True,
         help="Prices of the sessions started at this station; a session keeps the tariff in force at its start.",

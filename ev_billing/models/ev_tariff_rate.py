@@ -62,7 +62,6 @@ class EvTariffRate(models.Model):
     )
 
     occupancy_rule = fields.Boolean(
-        string="Occupancy Rule",
         help="Charge overstay only while at least the given share of the station's connectors is occupied.",
     )
     occupancy_min_percent = fields.Float(

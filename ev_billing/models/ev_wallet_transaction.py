@@ -83,7 +83,6 @@ class EvWalletTransaction(models.Model):
     )
     session_id = fields.Many2one(
         "ev.session",
-        string="Session",
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
@@ -97,7 +96,6 @@ class EvWalletTransaction(models.Model):
     )
     payment_id = fields.Many2one(
         "account.payment",
-        string="Payment",
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
@@ -306,7 +304,9 @@ class EvWalletTransaction(models.Model):
         lines.partner_id._compute_ev_wallet_balance()
         return lines
 
-    def write(self, vals):
+    # Append-only ledger: refusing every write without calling super is the point; a
+    # line is corrected by a new, reversing line, never by editing it.
+    def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
             _("Wallet ledger lines are never edited: reverse a line with a new one.")
         )
@@ -364,7 +364,8 @@ class EvWalletTransaction(models.Model):
         Payment = self.env["account.payment"].sudo().with_company(company)
         method_lines = journal._get_available_payment_method_lines(payment_type)
         method_line = (
-            method_lines.filtered(lambda l: l.code == "manual")[:1] or method_lines[:1]
+            method_lines.filtered(lambda line: line.code == "manual")[:1]
+            or method_lines[:1]
         )
         vals = {
             "payment_type": payment_type,
@@ -390,7 +391,7 @@ class EvWalletTransaction(models.Model):
         lines = self.env["account.move.line"].sudo()
         for move in moves:
             lines |= move.line_ids.filtered(
-                lambda l: l.account_id == account and not l.reconciled
+                lambda line: line.account_id == account and not line.reconciled
             )
         if len(lines) > 1:
             lines.reconcile()
@@ -687,7 +688,7 @@ class EvWalletTransaction(models.Model):
                 invoice,
                 payment.move_id,
                 account=invoice.line_ids.filtered(
-                    lambda l: l.display_type == "payment_term"
+                    lambda line: line.display_type == "payment_term"
                 ).account_id,
             )
             self.sudo().create(
@@ -794,7 +795,7 @@ class EvWalletTransaction(models.Model):
             credit_note,
             payment.move_id,
             account=credit_note.line_ids.filtered(
-                lambda l: l.display_type == "payment_term"
+                lambda line: line.display_type == "payment_term"
             ).account_id,
         )
         return self.sudo().create(

@@ -36,13 +36,14 @@ class PaymentTransaction(models.Model):
         return super()._create_payment(**extra_create_values)
 
     def _post_process(self):
-        super()._post_process()
+        res = super()._post_process()
         for tx in self.filtered(
             lambda t: (
                 t.ev_wallet_topup and t.state == "done" and t.operation != "validation"
             )
         ):
             tx._ev_credit_wallet()
+        return res
 
     def _ev_credit_wallet(self):
         """Credit the wallet once for this confirmed transaction (idempotent)."""

@@ -167,7 +167,9 @@ class ResCompany(models.Model):
         (
             journal.inbound_payment_method_line_ids
             + journal.outbound_payment_method_line_ids
-        ).filtered(lambda l: l.code == "manual").payment_account_id = deposit_account
+        ).filtered(
+            lambda line: line.code == "manual"
+        ).payment_account_id = deposit_account
         return journal
 
     def _ev_find_or_create_vat(self):
@@ -191,7 +193,7 @@ class ResCompany(models.Model):
         # No 7 % sale tax in this chart: book the VAT where the chart books its other sale taxes.
         model = Tax.search(domain, limit=1)
         vat_account = model.invoice_repartition_line_ids.filtered(
-            lambda l: l.repartition_type == "tax"
+            lambda line: line.repartition_type == "tax"
         ).account_id[:1]
         if not vat_account:
             Account = self.env["account.account"].sudo().with_company(self)

@@ -1,6 +1,7 @@
 import ast
 import json
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -235,7 +236,7 @@ class TestEvOcppEvents(EvOcppEventCommon):
     def test_reviewed_session_approved_by_manager_is_billed(self):
         self.Event._ingest([self._start(meter_start=0), self._stop(meter_stop=50000)])
         session = self._sessions()
-        with self.assertRaises(Exception):
+        with self.assertRaises(UserError):
             session.with_user(self.user_operator).action_approve_review()
         session.with_user(self.user_manager).action_approve_review()
         self.assertEqual(session.state, "done")
@@ -422,7 +423,7 @@ class TestEvBridgeSetup(EvBillingCommon):
         self.assertEqual(params.get_param("ev_billing.bridge_command_token"), "tok")
 
     def test_manager_cannot_touch_bridge_access(self):
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.env["ev.bridge.setup.wizard"].with_user(self.user_manager).create(
                 {}
             ).action_generate_api_key()

@@ -25,7 +25,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         self.assertEqual(
             set(
                 self.wallet_journal.inbound_payment_method_line_ids.filtered(
-                    lambda l: l.code == "manual"
+                    lambda line: line.code == "manual"
                 ).payment_account_id.ids
             ),
             {self.deposit.id},
@@ -72,7 +72,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         income = invoice.invoice_line_ids.account_id
         self.assertEqual(len(income), 1)
         vat_account = self.vat.invoice_repartition_line_ids.filtered(
-            lambda l: l.repartition_type == "tax"
+            lambda line: line.repartition_type == "tax"
         ).account_id
         self.assertEqual(
             self._lines(invoice),
@@ -112,7 +112,7 @@ class TestEvWalletAccounting(EvWalletCommon):
             },
         )
         receivable_lines = (invoice + payment.move_id).line_ids.filtered(
-            lambda l: l.account_id == self.receivable
+            lambda line: line.account_id == self.receivable
         )
         self.assertTrue(all(receivable_lines.mapped("reconciled")))
         self.assertEqual(
@@ -234,7 +234,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         self.assertEqual(credit_note.reversed_entry_id, session.invoice_id)
         income = session.invoice_id.invoice_line_ids.account_id
         vat_account = self.vat.refund_repartition_line_ids.filtered(
-            lambda l: l.repartition_type == "tax"
+            lambda line: line.repartition_type == "tax"
         ).account_id
         self.assertEqual(
             self._lines(credit_note),

@@ -55,7 +55,7 @@ class TestEvWalletOnlineTopup(AccountPaymentCommon):
             payment.destination_account_id, self.accounting["deposit_account"]
         )
         deposit_line = payment.move_id.line_ids.filtered(
-            lambda l: l.account_id == self.accounting["deposit_account"]
+            lambda line: line.account_id == self.accounting["deposit_account"]
         )
         self.assertEqual(
             (deposit_line.balance, deposit_line.partner_id), (-250.0, self.driver)

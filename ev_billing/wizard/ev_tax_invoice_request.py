@@ -15,7 +15,7 @@ class EvTaxInvoiceRequest(models.TransientModel):
         default="issue",
     )
     buyer_id = fields.Many2one("res.partner", string="Existing Buyer")
-    buyer_name = fields.Char(string="Buyer Name")
+    buyer_name = fields.Char()
     buyer_street = fields.Char(string="Address")
     buyer_city = fields.Char(string="City / Province")
     buyer_zip = fields.Char(string="ZIP")
