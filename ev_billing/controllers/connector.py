@@ -9,25 +9,34 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-# A remote start is sent only while the connector is free or a car is plugged in and waiting.
-STARTABLE_STATUSES = ('Available', 'Preparing')
+# A remote start is sent only while the connector is free or a car is plugged in and
+# waiting.
+STARTABLE_STATUSES = ("Available", "Preparing")
 
 
 class EvConnectorPage(CustomerPortal):
-    """The page a driver reaches by scanning the QR code on a connector, and their session page.
+    """The page a driver reaches by scanning the QR code on a connector, and their
+    session page.
 
-    The connector is found by its token on every request (hr_attendance's kiosk pattern); a
-    session is shown only to its own driver (portal ``_document_check_access``).
+    The connector is found by its token on every request (hr_attendance's kiosk
+    pattern); a session is shown only to its own driver (portal
+    ``_document_check_access``).
     """
 
     @staticmethod
     def _ev_connector(access_token):
-        """The connector of a QR page: unknown tokens and archived (trashed) chargers find nothing."""
+        """The connector of a QR page: unknown tokens and archived (trashed) chargers
+        find nothing.
+        """
         if not access_token or not isinstance(access_token, str):
-            return request.env['ev.connector']
-        connector = request.env['ev.connector'].sudo().search([('access_token', '=', access_token)], limit=1)
+            return request.env["ev.connector"]
+        connector = (
+            request.env["ev.connector"]
+            .sudo()
+            .search([("access_token", "=", access_token)], limit=1)
+        )
         if not (connector.charger_id.active and connector.station_id.active):
-            return request.env['ev.connector']
+            return request.env["ev.connector"]
         return connector
 
     @staticmethod
@@ -35,26 +44,45 @@ class EvConnectorPage(CustomerPortal):
         """The logged-in driver (their partner), or an empty recordset."""
         user = request.env.user
         if user._is_public() or not user.partner_id.ev_is_driver:
-            return request.env['res.partner']
+            return request.env["res.partner"]
         return user.partner_id
 
     def _ev_start_refusal(self, connector, partner):
-        """Why ``partner`` may not start on ``connector`` now (re-checked on every start), or ''."""
+        """Why ``partner`` may not start on ``connector`` now (re-checked on every
+        start), or ''.
+        """
         user = request.env.user
         if not partner:
             return _("Only registered EV drivers can start a charge.")
         company = connector.company_id
-        if (connector.station_id.company_id != company or company not in user.company_ids
-                or (partner.company_id and partner.company_id != company)):
-            return _("This charger is run by another operator: you cannot charge here with your account.")
-        if connector.station_id.state != 'open':
+        if (
+            connector.station_id.company_id != company
+            or company not in user.company_ids
+            or (partner.company_id and partner.company_id != company)
+        ):
+            return _(
+                "This charger is run by another operator: "
+                "you cannot charge here with your account."
+            )
+        if connector.station_id.state != "open":
             return _("This station is not open for charging.")
         if connector.status not in STARTABLE_STATUSES:
-            return _("The connector is %(status)s: it must be Available or Preparing to start.",
-                     status=dict(connector._fields['status']._description_selection(request.env))[connector.status])
-        return ''
+            return _(
+                "The connector is %(status)s: "
+                "it must be Available or Preparing to start.",
+                status=dict(
+                    connector._fields["status"]._description_selection(request.env)
+                )[connector.status],
+            )
+        return ""
 
-    @http.route('/ev/c/<string:access_token>', type='http', auth='public', website=True, sitemap=False)
+    @http.route(
+        "/ev/c/<string:access_token>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+    )
     def ev_connector_page(self, access_token, error=None, **kwargs):
         connector = self._ev_connector(access_token)
         if not connector:
@@ -63,24 +91,32 @@ class EvConnectorPage(CustomerPortal):
         partner = self._ev_driver()
         company = connector.company_id
         values = {
-            'connector': connector,
-            'station': station,
-            'access_token': access_token,
-            'driver': partner,
-            'wallet_balance': partner and partner.commercial_partner_id.ev_wallet_balance,
-            'currency': company.currency_id,
-            'is_public': request.env.user._is_public(),
-            'login_url': '/web/login?' + url_encode({'redirect': f'/ev/c/{access_token}'}),
-            'station_open': station.state == 'open' and bool(station.tariff_id),
-            'start_refusal': partner and self._ev_start_refusal(connector, partner),
-            'error': error,
-            'presets': (5, 10, 20, 40),
-            'default_kwh': 10,
+            "connector": connector,
+            "station": station,
+            "access_token": access_token,
+            "driver": partner,
+            "wallet_balance": partner
+            and partner.commercial_partner_id.ev_wallet_balance,
+            "currency": company.currency_id,
+            "is_public": request.env.user._is_public(),
+            "login_url": "/web/login?"
+            + url_encode({"redirect": f"/ev/c/{access_token}"}),
+            "station_open": station.state == "open" and bool(station.tariff_id),
+            "start_refusal": partner and self._ev_start_refusal(connector, partner),
+            "error": error,
+            "presets": (5, 10, 20, 40),
+            "default_kwh": 10,
         }
-        return request.render('ev_billing.ev_connector_page', values)
+        return request.render("ev_billing.ev_connector_page", values)
 
-    @http.route('/ev/c/<string:access_token>/start', type='http', auth='user', methods=['POST'], website=True,
-                sitemap=False)
+    @http.route(
+        "/ev/c/<string:access_token>/start",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+        sitemap=False,
+    )
     def ev_connector_start(self, access_token, kwh=None, **kwargs):
         connector = self._ev_connector(access_token)
         if not connector:
@@ -89,60 +125,80 @@ class EvConnectorPage(CustomerPortal):
         error = self._ev_start_refusal(connector, partner)
         if not error:
             try:
-                kwh = float(str(kwh).replace(',', '.'))
+                kwh = float(str(kwh).replace(",", "."))
             except (TypeError, ValueError):
                 kwh = 0.0
             if not (kwh > 0 and math.isfinite(kwh)):
                 error = _("Choose how many kWh to buy.")
         if not error:
-            Session = request.env['ev.session'].with_company(connector.company_id)
+            Session = request.env["ev.session"].with_company(connector.company_id)
             try:
                 session = Session._ev_remote_start(connector, partner, kwh)
             except UserError as exc:
-                # The session, if one was opened, is cancelled: the driver tries again or asks for help.
+                # The session, if one was opened, is cancelled: the driver tries again
+                # or asks for help.
                 error = _("Charging could not start: %s", exc.args[0])
             else:
-                return request.redirect(f'/my/ev/sessions/{session.id}')
-        return request.redirect(f'/ev/c/{access_token}?' + url_encode({'error': error}))
+                return request.redirect(f"/my/ev/sessions/{session.id}")
+        return request.redirect(f"/ev/c/{access_token}?" + url_encode({"error": error}))
 
     # ------------------------------------------------------------------
     # The driver's session
     # ------------------------------------------------------------------
 
     def _ev_session_check_access(self, session_id):
-        """The driver's own session (sudo), or None: another driver's session is never shown."""
+        """The driver's own session (sudo), or None: another driver's session is never
+        shown.
+        """
         try:
-            session = self._document_check_access('ev.session', session_id)
+            session = self._document_check_access("ev.session", session_id)
         except (AccessError, MissingError):
             return None
-        # sudo as the driver (not as superuser): the charger's chatter says who stopped it
-        return request.env['ev.session'].sudo().browse(session.id)
+        # sudo as the driver (not as superuser): the charger's chatter says who stopped
+        # it
+        return request.env["ev.session"].sudo().browse(session.id)
 
-    @http.route('/my/ev/sessions/<int:session_id>', type='http', auth='user', website=True)
+    @http.route(
+        "/my/ev/sessions/<int:session_id>", type="http", auth="user", website=True
+    )
     def portal_my_ev_session(self, session_id, error=None, message=None, **kwargs):
         session = self._ev_session_check_access(session_id)
         if not session:
             raise NotFound()
         estimate = False
-        if session.state in ('charging', 'finishing') and session.energy_kwh > 0 and session.station_id.tariff_id:
+        if (
+            session.state in ("charging", "finishing")
+            and session.energy_kwh > 0
+            and session.station_id.tariff_id
+        ):
             try:
                 estimate = session.station_id.tariff_id._ev_quote(
-                    session.energy_kwh, tier=session.ev_tier or session.partner_id.ev_tier or 'member',
-                    connector=session.connector_id)['amount_total']
+                    session.energy_kwh,
+                    tier=session.ev_tier or session.partner_id.ev_tier or "member",
+                    connector=session.connector_id,
+                )["amount_total"]
             except UserError:
                 estimate = False
         values = self._prepare_portal_layout_values()
-        values.update({
-            'page_name': 'ev_session',
-            'session': session,
-            'currency': session.currency_id,
-            'estimate': estimate,
-            'error': error,
-            'message': message,
-        })
-        return request.render('ev_billing.portal_my_ev_session', values)
+        values.update(
+            {
+                "page_name": "ev_session",
+                "session": session,
+                "currency": session.currency_id,
+                "estimate": estimate,
+                "error": error,
+                "message": message,
+            }
+        )
+        return request.render("ev_billing.portal_my_ev_session", values)
 
-    @http.route('/my/ev/sessions/<int:session_id>/stop', type='http', auth='user', methods=['POST'], website=True)
+    @http.route(
+        "/my/ev/sessions/<int:session_id>/stop",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
     def portal_my_ev_session_stop(self, session_id, **kwargs):
         session = self._ev_session_check_access(session_id)
         if not session:
@@ -151,7 +207,7 @@ class EvConnectorPage(CustomerPortal):
         try:
             session.action_remote_stop()
         except UserError as exc:
-            params['error'] = _("The charger could not be stopped: %s", exc.args[0])
+            params["error"] = _("The charger could not be stopped: %s", exc.args[0])
         else:
-            params['message'] = _("Stop sent to the charger.")
-        return request.redirect(f'/my/ev/sessions/{session.id}?' + url_encode(params))
+            params["message"] = _("Stop sent to the charger.")
+        return request.redirect(f"/my/ev/sessions/{session.id}?" + url_encode(params))

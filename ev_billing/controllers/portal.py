@@ -12,46 +12,60 @@ from ..models.payment_transaction import WALLET_REFERENCE_PREFIX
 
 
 class EvWalletPortal(CustomerPortal):
-    """The driver's wallet on the portal: balance, what is due, the ledger, online top-up.
+    """The driver's wallet on the portal: balance, what is due, the ledger, online top-
+    up.
 
-    Records are read as the logged-in user (record rules keep a driver to their own wallet);
-    nothing is read with sudo before the partner is known to be the user's.
+    Records are read as the logged-in user (record rules keep a driver to their own
+    wallet); nothing is read with sudo before the partner is known to be the user's.
     """
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if 'ev_wallet_count' in counters:
-            values['ev_wallet_count'] = request.env['ev.wallet.transaction'].search_count([])
+        if "ev_wallet_count" in counters:
+            values["ev_wallet_count"] = request.env[
+                "ev.wallet.transaction"
+            ].search_count([])
         return values
 
-    @http.route('/my/wallet', type='http', auth='user', website=True)
+    @http.route("/my/wallet", type="http", auth="user", website=True)
     def portal_my_wallet(self, **kwargs):
         user_partner = request.env.user.partner_id
         partner = user_partner.commercial_partner_id
-        lines = request.env['ev.wallet.transaction'].search([('partner_id', '=', partner.id)], limit=50)
-        pending = request.env['ev.wallet.topup.request'].search(
-            [('partner_id', '=', partner.id), ('state', '=', 'pending')])
-        sessions = request.env['ev.session'].search([
-            ('partner_id', '=', user_partner.id), ('invoice_id', '!=', False),
-            ('full_tax_invoice_number', '=', False)], order='stop_time desc', limit=50)
+        lines = request.env["ev.wallet.transaction"].search(
+            [("partner_id", "=", partner.id)], limit=50
+        )
+        pending = request.env["ev.wallet.topup.request"].search(
+            [("partner_id", "=", partner.id), ("state", "=", "pending")]
+        )
+        sessions = request.env["ev.session"].search(
+            [
+                ("partner_id", "=", user_partner.id),
+                ("invoice_id", "!=", False),
+                ("full_tax_invoice_number", "=", False),
+            ],
+            order="stop_time desc",
+            limit=50,
+        )
         values = self._prepare_portal_layout_values()
-        values.update({
-            'page_name': 'ev_wallet',
-            'partner': partner,
-            'balance': partner.ev_wallet_balance,
-            'due': partner.ev_wallet_due,
-            'currency': request.env.company.currency_id,
-            'lines': lines,
-            'pending_topups': pending,
-            'promptpay': bool(request.env.company._ev_promptpay_bank_account()),
-            'invoiceable_sessions': sessions,
-            'error': kwargs.get('error'),
-            'message': kwargs.get('message'),
-        })
-        return request.render('ev_billing.portal_my_wallet', values)
+        values.update(
+            {
+                "page_name": "ev_wallet",
+                "partner": partner,
+                "balance": partner.ev_wallet_balance,
+                "due": partner.ev_wallet_due,
+                "currency": request.env.company.currency_id,
+                "lines": lines,
+                "pending_topups": pending,
+                "promptpay": bool(request.env.company._ev_promptpay_bank_account()),
+                "invoiceable_sessions": sessions,
+                "error": kwargs.get("error"),
+                "message": kwargs.get("message"),
+            }
+        )
+        return request.render("ev_billing.portal_my_wallet", values)
 
     def _ev_wallet_redirect(self, **params):
-        return request.redirect('/my/wallet?' + url_encode(params))
+        return request.redirect("/my/wallet?" + url_encode(params))
 
     def _ev_portal_amount(self, amount):
         currency = request.env.company.currency_id
@@ -60,95 +74,148 @@ class EvWalletPortal(CustomerPortal):
         except ValueError:
             return 0.0
 
-    @http.route('/my/wallet/promptpay', type='http', auth='user', methods=['POST'], website=True)
+    @http.route(
+        "/my/wallet/promptpay", type="http", auth="user", methods=["POST"], website=True
+    )
     def portal_my_wallet_promptpay(self, amount=None, **kwargs):
-        """A pending transfer top-up of ``amount`` and the PromptPay QR code to pay it."""
+        """A pending transfer top-up of ``amount`` and the PromptPay QR to pay it."""
         amount = self._ev_portal_amount(amount)
         if amount <= 0:
             return self._ev_wallet_redirect(error=_("Enter an amount to top up."))
         company = request.env.company
         bank = company._ev_promptpay_bank_account()
         if not bank:
-            return self._ev_wallet_redirect(error=_("Paying by QR code is not available."))
-        topup = request.env['ev.wallet.topup.request'].sudo().create({
-            'partner_id': request.env.user.partner_id.commercial_partner_id.id,
-            'company_id': company.id,
-            'amount': amount,
-            'method': 'promptpay',
-            'bank_account_id': bank.id,
-        })
-        return request.redirect(f'/my/wallet/topup/{topup.id}')
+            return self._ev_wallet_redirect(
+                error=_("Paying by QR code is not available.")
+            )
+        topup = (
+            request.env["ev.wallet.topup.request"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": request.env.user.partner_id.commercial_partner_id.id,
+                    "company_id": company.id,
+                    "amount": amount,
+                    "method": "promptpay",
+                    "bank_account_id": bank.id,
+                }
+            )
+        )
+        return request.redirect(f"/my/wallet/topup/{topup.id}")
 
-    @http.route('/my/wallet/topup/<int:topup_id>', type='http', auth='user', website=True)
+    @http.route(
+        "/my/wallet/topup/<int:topup_id>", type="http", auth="user", website=True
+    )
     def portal_my_wallet_topup_request(self, topup_id, **kwargs):
         try:
-            topup = self._document_check_access('ev.wallet.topup.request', topup_id)
+            topup = self._document_check_access("ev.wallet.topup.request", topup_id)
         except (AccessError, MissingError):
-            return request.redirect('/my')
+            return request.redirect("/my")
         values = self._prepare_portal_layout_values()
-        values.update({
-            'page_name': 'ev_wallet_topup',
-            'topup': topup,
-            'qr_code': topup.state == 'pending' and topup._ev_qr_code(),
-            'currency': topup.currency_id,
-        })
-        return request.render('ev_billing.portal_my_wallet_topup_request', values)
+        values.update(
+            {
+                "page_name": "ev_wallet_topup",
+                "topup": topup,
+                "qr_code": topup.state == "pending" and topup._ev_qr_code(),
+                "currency": topup.currency_id,
+            }
+        )
+        return request.render("ev_billing.portal_my_wallet_topup_request", values)
 
-    @http.route('/my/wallet/tax_invoice', type='http', auth='user', methods=['POST'], website=True)
+    @http.route(
+        "/my/wallet/tax_invoice",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
     def portal_my_wallet_tax_invoice(self, **post):
-        """Full tax invoice for some of the driver's own billed sessions, to the buyer they name."""
+        """Full tax invoice for some of the driver's own billed sessions, to the buyer
+        they name.
+        """
         try:
-            session_ids = [int(i) for i in request.httprequest.form.getlist('session_ids')]
+            session_ids = [
+                int(i) for i in request.httprequest.form.getlist("session_ids")
+            ]
         except ValueError:
             session_ids = []
         if not session_ids:
-            return self._ev_wallet_redirect(error=_("Choose the sessions for the full tax invoice."))
+            return self._ev_wallet_redirect(
+                error=_("Choose the sessions for the full tax invoice.")
+            )
         # Read as the driver: the record rule keeps them to their own sessions.
-        sessions = request.env['ev.session'].search(
-            [('id', 'in', session_ids), ('partner_id', '=', request.env.user.partner_id.id)])
+        sessions = request.env["ev.session"].search(
+            [
+                ("id", "in", session_ids),
+                ("partner_id", "=", request.env.user.partner_id.id),
+            ]
+        )
         if len(sessions) != len(set(session_ids)):
-            return self._ev_wallet_redirect(error=_("You can only ask for a tax invoice for your own sessions."))
+            return self._ev_wallet_redirect(
+                error=_("You can only ask for a tax invoice for your own sessions.")
+            )
         buyer_vals = {
-            'name': (post.get('buyer_name') or '').strip(),
-            'street': (post.get('buyer_street') or '').strip(),
-            'city': (post.get('buyer_city') or '').strip(),
-            'zip': (post.get('buyer_zip') or '').strip(),
-            'vat': (post.get('buyer_vat') or '').strip(),
-            'ev_tax_branch': (post.get('buyer_branch') or '').strip() or '00000',
+            "name": (post.get("buyer_name") or "").strip(),
+            "street": (post.get("buyer_street") or "").strip(),
+            "city": (post.get("buyer_city") or "").strip(),
+            "zip": (post.get("buyer_zip") or "").strip(),
+            "vat": (post.get("buyer_vat") or "").strip(),
+            "ev_tax_branch": (post.get("buyer_branch") or "").strip() or "00000",
         }
-        if not (buyer_vals['name'] and buyer_vals['vat'] and (buyer_vals['street'] or buyer_vals['city'])):
-            return self._ev_wallet_redirect(error=_("Enter the name, address and tax id for the tax invoice."))
+        if not (
+            buyer_vals["name"]
+            and buyer_vals["vat"]
+            and (buyer_vals["street"] or buyer_vals["city"])
+        ):
+            return self._ev_wallet_redirect(
+                error=_("Enter the name, address and tax id for the tax invoice.")
+            )
         try:
             with request.env.cr.savepoint():
-                full = sessions.sudo()._ev_issue_full_tax_invoice(self._ev_portal_buyer(buyer_vals))
+                full = sessions.sudo()._ev_issue_full_tax_invoice(
+                    self._ev_portal_buyer(buyer_vals)
+                )
         except UserError as e:
             return self._ev_wallet_redirect(error=str(e))
-        return self._ev_wallet_redirect(message=_("Full tax invoice %s issued.", full.name))
+        return self._ev_wallet_redirect(
+            message=_("Full tax invoice %s issued.", full.name)
+        )
 
     def _ev_portal_buyer(self, vals):
-        """The buyer partner of a portal tax invoice request: an identical one, or a new one.
+        """The buyer partner of a portal tax invoice request: an identical one, or a new
+        one.
 
-        A driver never edits an existing contact: someone else's company with the same tax id
-        keeps its address.
+        A driver never edits an existing contact: someone else's company with the same
+        tax id keeps its address.
         """
-        Partner = request.env['res.partner'].sudo()
-        buyer = Partner.search([(field, '=', value or False) for field, value in vals.items()], limit=1)
-        return buyer or Partner.create({**vals, 'is_company': True})
+        Partner = request.env["res.partner"].sudo()
+        buyer = Partner.search(
+            [(field, "=", value or False) for field, value in vals.items()], limit=1
+        )
+        return buyer or Partner.create({**vals, "is_company": True})
 
-    @http.route('/my/wallet/topup', type='http', auth='user', methods=['POST'], website=True)
+    @http.route(
+        "/my/wallet/topup", type="http", auth="user", methods=["POST"], website=True
+    )
     def portal_my_wallet_topup(self, amount=None, **kwargs):
         """Send the driver to Odoo's payment page for a top-up of ``amount``."""
         currency = request.env.company.currency_id
         amount = self._ev_portal_amount(amount)
         if amount <= 0:
-            return request.redirect('/my/wallet?' + url_encode({'error': _("Enter an amount to top up.")}))
+            return request.redirect(
+                "/my/wallet?" + url_encode({"error": _("Enter an amount to top up.")})
+            )
         partner = request.env.user.partner_id
         params = {
-            'reference': f'{WALLET_REFERENCE_PREFIX}-{partner.commercial_partner_id.id}',
-            'amount': amount,
-            'currency_id': currency.id,
-            'partner_id': partner.id,
-            'company_id': request.env.company.id,
-            'access_token': payment_utils.generate_access_token(partner.id, amount, currency.id),
+            "reference": (
+                f"{WALLET_REFERENCE_PREFIX}-{partner.commercial_partner_id.id}"
+            ),
+            "amount": amount,
+            "currency_id": currency.id,
+            "partner_id": partner.id,
+            "company_id": request.env.company.id,
+            "access_token": payment_utils.generate_access_token(
+                partner.id, amount, currency.id
+            ),
         }
-        return request.redirect('/payment/pay?' + url_encode(params))
+        return request.redirect("/payment/pay?" + url_encode(params))

@@ -1,14 +1,15 @@
 import logging
 import secrets
 from datetime import timedelta
+from itertools import pairwise
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
-# How far a meter may run ahead of the charger's rated power before the session is held for review:
-# meters sample late and round, so allow 10 % plus one kWh.
+# How far a meter may run ahead of the charger's rated power before the session is held
+# for review: meters sample late and round, so allow 10 % plus one kWh.
 PLAUSIBLE_POWER_MARGIN = 1.10
 PLAUSIBLE_ENERGY_SLACK_WH = 1000
 
@@ -17,168 +18,291 @@ class EvSession(models.Model):
     """One charging session, i.e. one OCPP transaction, from plug-in to unplug.
 
     Lifecycle: ``pending`` (started from Odoo, waiting for the charger) → ``charging``
-    (StartTransaction) → ``finishing`` (StopTransaction, car still plugged) → ``done`` (unplugged,
-    priced and billed). Impossible meter data sends it to ``review`` for a Manager instead.
+    (StartTransaction) → ``finishing`` (StopTransaction, car still plugged) → ``done``
+    (unplugged, priced and billed). Impossible meter data sends it to ``review`` for a
+    Manager instead.
     """
-    _name = 'ev.session'
-    _description = 'Charging Session'
-    _inherit = ['mail.thread']
-    _order = 'start_time desc, id desc'
+
+    _name = "ev.session"
+    _description = "Charging Session"
+    _inherit = ["mail.thread"]
+    _order = "start_time desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute='_compute_name', store=True)
-    transaction_id = fields.Integer(string='OCPP Transaction', readonly=True, index=True, copy=False)
-    charger_id = fields.Many2one('ev.charger', required=True, readonly=True, index=True, check_company=True)
-    connector_id = fields.Many2one('ev.connector', readonly=True, index=True, check_company=True)
-    station_id = fields.Many2one('ev.station', required=True, readonly=True, index=True, check_company=True)
-    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
-    currency_id = fields.Many2one(related='company_id.currency_id')
-    partner_id = fields.Many2one('res.partner', string='Driver', readonly=True, index=True)
-    id_tag = fields.Char(string='idTag', readonly=True)
-    id_tag_id = fields.Many2one('ev.id.tag', string='RFID Card', readonly=True)
-    remote_request_id = fields.Char(readonly=True, copy=False, index='btree_not_null',
-                                    help="Set when the session was started from Odoo (portal or backend).")
+    name = fields.Char(compute="_compute_name", store=True)
+    transaction_id = fields.Integer(
+        string="OCPP Transaction", readonly=True, index=True, copy=False
+    )
+    charger_id = fields.Many2one(
+        "ev.charger", required=True, readonly=True, index=True, check_company=True
+    )
+    connector_id = fields.Many2one(
+        "ev.connector", readonly=True, index=True, check_company=True
+    )
+    station_id = fields.Many2one(
+        "ev.station", required=True, readonly=True, index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner", string="Driver", readonly=True, index=True
+    )
+    id_tag = fields.Char(string="idTag", readonly=True)
+    id_tag_id = fields.Many2one("ev.id.tag", string="RFID Card", readonly=True)
+    remote_request_id = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Set when the session was started from Odoo (portal or backend).",
+    )
 
-    plug_in_time = fields.Datetime(readonly=True, help="Car plugged in (connector left Available).")
+    plug_in_time = fields.Datetime(
+        readonly=True, help="Car plugged in (connector left Available)."
+    )
     start_time = fields.Datetime(readonly=True, index=True, help="StartTransaction.")
-    charging_end_time = fields.Datetime(readonly=True, help="Energy stopped flowing (car full or transaction stopped).")
+    charging_end_time = fields.Datetime(
+        readonly=True, help="Energy stopped flowing (car full or transaction stopped)."
+    )
     stop_time = fields.Datetime(readonly=True, help="StopTransaction.")
-    unplug_time = fields.Datetime(readonly=True, help="Connector back to Available: overstay ends here.")
+    unplug_time = fields.Datetime(
+        readonly=True, help="Connector back to Available: overstay ends here."
+    )
     stop_reason = fields.Char(readonly=True)
 
-    meter_start = fields.Integer(string='Meter Start (Wh)', readonly=True)
-    meter_stop = fields.Integer(string='Meter Stop (Wh)', readonly=True)
-    meter_last = fields.Integer(string='Last Meter (Wh)', readonly=True)
-    meter_samples = fields.Json(readonly=True, help="[[timestamp, energy Wh, power W], ...] in time order.")
-    power_w = fields.Float(string='Power (W)', readonly=True, help="Last reported power.")
-    soc = fields.Integer(string='State of Charge (%)', readonly=True)
-    energy_kwh = fields.Float(string='Energy (kWh)', compute='_compute_energy_kwh', store=True, digits=(12, 3),
-                              aggregator='sum')
-    requested_kwh = fields.Float(string='Bought (kWh)', digits=(12, 3), readonly=True,
-                                 help="Buy-kWh sessions stop at this energy and never bill more.")
-    max_energy_wh = fields.Integer(readonly=True, help="Energy at which the bridge stops the charger.")
+    meter_start = fields.Integer(string="Meter Start (Wh)", readonly=True)
+    meter_stop = fields.Integer(string="Meter Stop (Wh)", readonly=True)
+    meter_last = fields.Integer(string="Last Meter (Wh)", readonly=True)
+    meter_samples = fields.Json(
+        readonly=True, help="[[timestamp, energy Wh, power W], ...] in time order."
+    )
+    power_w = fields.Float(
+        string="Power (W)", readonly=True, help="Last reported power."
+    )
+    soc = fields.Integer(string="State of Charge (%)", readonly=True)
+    energy_kwh = fields.Float(
+        string="Energy (kWh)",
+        compute="_compute_energy_kwh",
+        store=True,
+        digits=(12, 3),
+        aggregator="sum",
+    )
+    requested_kwh = fields.Float(
+        string="Bought (kWh)",
+        digits=(12, 3),
+        readonly=True,
+        help="Buy-kWh sessions stop at this energy and never bill more.",
+    )
+    max_energy_wh = fields.Integer(
+        readonly=True, help="Energy at which the bridge stops the charger."
+    )
 
-    amount_energy = fields.Monetary(readonly=True, aggregator='sum')
-    amount_parking = fields.Monetary(readonly=True, aggregator='sum')
-    amount_overstay = fields.Monetary(readonly=True, aggregator='sum')
-    amount_total = fields.Monetary(string='Total (VAT incl.)', readonly=True, aggregator='sum')
+    amount_energy = fields.Monetary(readonly=True, aggregator="sum")
+    amount_parking = fields.Monetary(readonly=True, aggregator="sum")
+    amount_overstay = fields.Monetary(readonly=True, aggregator="sum")
+    amount_total = fields.Monetary(
+        string="Total (VAT incl.)", readonly=True, aggregator="sum"
+    )
 
     # Tariff frozen at start and price breakdown, written by the tariff hooks
-    tariff_id = fields.Many2one('ev.tariff', string='Tariff', readonly=True, check_company=True)
-    tariff_snapshot = fields.Json(readonly=True, copy=False,
-                                  help="The tariff's rates as they were when the session started: the session is priced with them.")
-    ev_tier = fields.Selection([('member', 'Member'), ('vip', 'VIP')], string='Tier', readonly=True)
-    energy_on_peak_kwh = fields.Float(string='On-Peak (kWh)', digits=(12, 3), readonly=True)
-    energy_off_peak_kwh = fields.Float(string='Off-Peak (kWh)', digits=(12, 3), readonly=True)
-    billed_kwh = fields.Float(string='Billed (kWh)', digits=(12, 3), readonly=True,
-                              help="Metered energy, never more than the bought kWh.")
-    amount_energy_on_peak = fields.Monetary(string='Energy On-Peak', readonly=True)
-    amount_energy_off_peak = fields.Monetary(string='Energy Off-Peak', readonly=True)
-    parking_minutes = fields.Integer(string='Parking Charged (min)', readonly=True)
-    overstay_minutes = fields.Integer(string='Overstay Charged (min)', readonly=True)
-    overstay_minutes_multiplied = fields.Integer(string='At Full Occupancy (min)', readonly=True)
-    amount_untaxed = fields.Monetary(string='Total without VAT', readonly=True, aggregator='sum')
-    amount_vat = fields.Monetary(string='VAT', readonly=True, aggregator='sum')
-    energy_cost = fields.Monetary(string='Energy Cost', readonly=True, aggregator='sum',
-                                  help="What the station paid its utility for this energy, VAT excluded.")
-    margin = fields.Monetary(readonly=True, aggregator='sum',
-                             help="Revenue without VAT minus the energy cost without VAT.")
+    tariff_id = fields.Many2one("ev.tariff", readonly=True, check_company=True)
+    tariff_snapshot = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The tariff's rates as they were when the session started: "
+        "the session is priced with them.",
+    )
+    ev_tier = fields.Selection(
+        [("member", "Member"), ("vip", "VIP")], string="Tier", readonly=True
+    )
+    energy_on_peak_kwh = fields.Float(
+        string="On-Peak (kWh)", digits=(12, 3), readonly=True
+    )
+    energy_off_peak_kwh = fields.Float(
+        string="Off-Peak (kWh)", digits=(12, 3), readonly=True
+    )
+    billed_kwh = fields.Float(
+        string="Billed (kWh)",
+        digits=(12, 3),
+        readonly=True,
+        help="Metered energy, never more than the bought kWh.",
+    )
+    amount_energy_on_peak = fields.Monetary(string="Energy On-Peak", readonly=True)
+    amount_energy_off_peak = fields.Monetary(string="Energy Off-Peak", readonly=True)
+    parking_minutes = fields.Integer(string="Parking Charged (min)", readonly=True)
+    overstay_minutes = fields.Integer(string="Overstay Charged (min)", readonly=True)
+    overstay_minutes_multiplied = fields.Integer(
+        string="At Full Occupancy (min)", readonly=True
+    )
+    amount_untaxed = fields.Monetary(
+        string="Total without VAT", readonly=True, aggregator="sum"
+    )
+    amount_vat = fields.Monetary(string="VAT", readonly=True, aggregator="sum")
+    energy_cost = fields.Monetary(
+        readonly=True,
+        aggregator="sum",
+        help="What the station paid its utility for this energy, VAT excluded.",
+    )
+    margin = fields.Monetary(
+        readonly=True,
+        aggregator="sum",
+        help="Revenue without VAT minus the energy cost without VAT.",
+    )
 
-    state = fields.Selection([
-        ('pending', 'Starting'),
-        ('charging', 'Charging'),
-        ('finishing', 'Waiting for Unplug'),
-        ('done', 'Done'),
-        ('review', 'To Review'),
-        ('cancelled', 'Cancelled'),
-    ], default='charging', required=True, readonly=True, index=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("pending", "Starting"),
+            ("charging", "Charging"),
+            ("finishing", "Waiting for Unplug"),
+            ("done", "Done"),
+            ("review", "To Review"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="charging",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
     review_reason = fields.Char(readonly=True, tracking=True)
 
-    invoice_id = fields.Many2one('account.move', string='Invoice', readonly=True, copy=False, check_company=True)
-    abbreviated_invoice_number = fields.Char(string='Abbreviated Tax Invoice', readonly=True, copy=False, index=True)
-    full_tax_invoice_number = fields.Char(string='Full Tax Invoice', readonly=True, copy=False, index=True)
+    invoice_id = fields.Many2one(
+        "account.move", readonly=True, copy=False, check_company=True
+    )
+    abbreviated_invoice_number = fields.Char(
+        string="Abbreviated Tax Invoice", readonly=True, copy=False, index=True
+    )
+    full_tax_invoice_number = fields.Char(
+        string="Full Tax Invoice", readonly=True, copy=False, index=True
+    )
 
     _sql_constraints = [
-        # Transaction ids repeat when a bridge loses its store: the start time tells sessions apart.
-        ('transaction_uniq', 'unique(charger_id, transaction_id, start_time)',
-         'A charger cannot start two sessions with the same OCPP transaction id at the same time.'),
+        # Transaction ids repeat when a bridge loses its store: the start time tells
+        # sessions apart.
+        (
+            "transaction_uniq",
+            "unique(charger_id, transaction_id, start_time)",
+            "A charger cannot start two sessions with the same OCPP transaction id "
+            "at the same time.",
+        ),
     ]
 
-    @api.depends('station_id.code', 'transaction_id')
+    @api.depends("station_id.code", "transaction_id")
     def _compute_name(self):
         for session in self:
-            session.name = f"{session.station_id.code or 'EV'}/{session.transaction_id or session.id or 0}"
+            number = session.transaction_id or session.id or 0
+            session.name = f"{session.station_id.code or 'EV'}/{number}"
 
-    @api.depends('meter_start', 'meter_stop', 'meter_last', 'stop_time')
+    @api.depends("meter_start", "meter_stop", "meter_last", "stop_time")
     def _compute_energy_kwh(self):
         for session in self:
             end = session.meter_stop if session.stop_time else session.meter_last
-            session.energy_kwh = max((end or session.meter_start) - session.meter_start, 0) / 1000.0
+            session.energy_kwh = (
+                max((end or session.meter_start) - session.meter_start, 0) / 1000.0
+            )
 
     # ------------------------------------------------------------------
     # OCPP lifecycle, called by ev.ocpp.event
     # ------------------------------------------------------------------
 
     @api.model
-    def _ocpp_start(self, charger, connector, id_tag, meter_start, timestamp, transaction_id, remote_request_id=None):
-        """Open the session of a StartTransaction; a second StartTransaction for it returns the same one."""
-        session = self.search([('charger_id', '=', charger.id), ('transaction_id', '=', transaction_id),
-                               ('start_time', '=', timestamp)], limit=1)
+    def _ocpp_start(
+        self,
+        charger,
+        connector,
+        id_tag,
+        meter_start,
+        timestamp,
+        transaction_id,
+        remote_request_id=None,
+    ):
+        """Open the session of a StartTransaction; a second StartTransaction for it
+        returns the same one.
+        """
+        session = self.search(
+            [
+                ("charger_id", "=", charger.id),
+                ("transaction_id", "=", transaction_id),
+                ("start_time", "=", timestamp),
+            ],
+            limit=1,
+        )
         if session:
             return session
         if remote_request_id:
-            session = self.search([('remote_request_id', '=', remote_request_id), ('state', '=', 'pending')], limit=1)
-        card = self.env['ev.id.tag'].with_context(active_test=False).search(
-            [('tag', '=', self.env['ev.id.tag']._normalize(id_tag))], limit=1) if id_tag else self.env['ev.id.tag']
+            session = self.search(
+                [
+                    ("remote_request_id", "=", remote_request_id),
+                    ("state", "=", "pending"),
+                ],
+                limit=1,
+            )
+        card = (
+            self.env["ev.id.tag"]
+            .with_context(active_test=False)
+            .search([("tag", "=", self.env["ev.id.tag"]._normalize(id_tag))], limit=1)
+            if id_tag
+            else self.env["ev.id.tag"]
+        )
         vals = {
-            'transaction_id': transaction_id,
-            'charger_id': charger.id,
-            'connector_id': connector.id,
-            'station_id': charger.station_id.id,
-            'company_id': charger.company_id.id,
-            'id_tag': id_tag,
-            'id_tag_id': card.id,
-            'start_time': timestamp,
-            'plug_in_time': min(connector.plugged_since or timestamp, timestamp),
-            'meter_start': meter_start,
-            'meter_last': meter_start,
-            'meter_samples': [[fields.Datetime.to_string(timestamp), meter_start, 0.0]],
-            'state': 'charging',
+            "transaction_id": transaction_id,
+            "charger_id": charger.id,
+            "connector_id": connector.id,
+            "station_id": charger.station_id.id,
+            "company_id": charger.company_id.id,
+            "id_tag": id_tag,
+            "id_tag_id": card.id,
+            "start_time": timestamp,
+            "plug_in_time": min(connector.plugged_since or timestamp, timestamp),
+            "meter_start": meter_start,
+            "meter_last": meter_start,
+            "meter_samples": [[fields.Datetime.to_string(timestamp), meter_start, 0.0]],
+            "state": "charging",
         }
         if session:
             session.write(vals)
         else:
-            vals['partner_id'] = card.partner_id.id
+            vals["partner_id"] = card.partner_id.id
             session = self.create(vals)
         if transaction_id < 0:
-            session._ev_hold_for_review(_("The charger reported transaction id %s.", transaction_id))
+            session._ev_hold_for_review(
+                _("The charger reported transaction id %s.", transaction_id)
+            )
             return session
         session._ev_freeze_tariff()  # tariff hook
         session.max_energy_wh = session._ev_max_energy_wh()
         return session
 
     def _ocpp_meter_values(self, samples):
-        """Append aggregated samples; returns True when the driver can pay for no more energy."""
+        """Append aggregated samples; returns True when the driver can pay for no more
+        energy.
+        """
         self.ensure_one()
         if not samples:
             return False
         timeline = list(self.meter_samples or [])
         for sample in samples:
-            if sample.get('energy_wh') is None:
+            if sample.get("energy_wh") is None:
                 continue
-            timeline.append([sample['timestamp'], sample['energy_wh'], sample.get('power_w') or 0.0])
+            timeline.append(
+                [sample["timestamp"], sample["energy_wh"], sample.get("power_w") or 0.0]
+            )
         timeline.sort(key=lambda s: s[0])
         last = samples[-1]
-        vals = {'meter_samples': timeline}
+        vals = {"meter_samples": timeline}
         if timeline:
-            vals['meter_last'] = int(timeline[-1][1])
-        if last.get('power_w') is not None:
-            vals['power_w'] = last['power_w']
-        if last.get('soc') is not None:
-            vals['soc'] = int(last['soc'])
+            vals["meter_last"] = int(timeline[-1][1])
+        if last.get("power_w") is not None:
+            vals["power_w"] = last["power_w"]
+        if last.get("soc") is not None:
+            vals["soc"] = int(last["soc"])
         self.write(vals)
-        return bool(self.max_energy_wh) and self.state == 'charging' and \
-            self.meter_last - self.meter_start >= self.max_energy_wh
+        return (
+            bool(self.max_energy_wh)
+            and self.state == "charging"
+            and self.meter_last - self.meter_start >= self.max_energy_wh
+        )
 
     def _ocpp_stop(self, meter_stop, timestamp, reason=None, samples=None):
         self.ensure_one()
@@ -186,30 +310,44 @@ class EvSession(models.Model):
             return self
         if samples:
             self._ocpp_meter_values(samples)
-        self.write({
-            'meter_stop': meter_stop,
-            'meter_last': meter_stop,
-            'stop_time': timestamp,
-            'charging_end_time': min(self.charging_end_time or timestamp, timestamp),
-            'stop_reason': reason or False,
-            'state': 'finishing' if self.state in ('pending', 'charging') else self.state,
-        })
+        self.write(
+            {
+                "meter_stop": meter_stop,
+                "meter_last": meter_stop,
+                "stop_time": timestamp,
+                "charging_end_time": min(
+                    self.charging_end_time or timestamp, timestamp
+                ),
+                "stop_reason": reason or False,
+                "state": "finishing"
+                if self.state in ("pending", "charging")
+                else self.state,
+            }
+        )
         reason = self._ev_implausible_reason()
         if reason:
             self._ev_hold_for_review(reason)
-        elif self.connector_id.status in ('Available', 'Unavailable', 'Faulted') \
-                and self.connector_id.status_changed_at and self.connector_id.status_changed_at >= timestamp:
+        elif (
+            self.connector_id.status in ("Available", "Unavailable", "Faulted")
+            and self.connector_id.status_changed_at
+            and self.connector_id.status_changed_at >= timestamp
+        ):
             self._ocpp_unplugged(self.connector_id.status_changed_at)
         return self
 
     def _ocpp_connector_status(self, status, timestamp):
         """A StatusNotification on this session's connector moves the overstay clock."""
         for session in self:
-            if status == 'Charging' and session.state == 'charging':
+            if status == "Charging" and session.state == "charging":
                 session.charging_end_time = False
-            elif status in ('SuspendedEV', 'Finishing') and not session.charging_end_time:
+            elif (
+                status in ("SuspendedEV", "Finishing") and not session.charging_end_time
+            ):
                 session.charging_end_time = timestamp
-            elif status in ('Available', 'Unavailable', 'Faulted') and session.state == 'finishing':
+            elif (
+                status in ("Available", "Unavailable", "Faulted")
+                and session.state == "finishing"
+            ):
                 session._ocpp_unplugged(timestamp)
 
     def _ocpp_unplugged(self, timestamp):
@@ -225,59 +363,85 @@ class EvSession(models.Model):
         """Why this session's meter data cannot be billed as is, or False."""
         self.ensure_one()
         if self.transaction_id < 0:
-            return _("Transaction id %s is a leftover of a charger that lost its transaction.", self.transaction_id)
+            return _(
+                "Transaction id %s is a leftover of a charger that lost its "
+                "transaction.",
+                self.transaction_id,
+            )
         energy = self.meter_stop - self.meter_start
         if energy < 0:
-            return _("The meter went backwards (%(start)s → %(stop)s Wh): meter reset or replaced.",
-                     start=self.meter_start, stop=self.meter_stop)
+            return _(
+                "The meter went backwards (%(start)s → %(stop)s Wh): "
+                "meter reset or replaced.",
+                start=self.meter_start,
+                stop=self.meter_stop,
+            )
         hours = max((self.stop_time - self.start_time).total_seconds(), 0) / 3600.0
-        power_kw = max(self.connector_id.max_power_kw or 0.0, self.charger_id.max_power_kw or 0.0)
-        if power_kw and energy > power_kw * 1000 * hours * PLAUSIBLE_POWER_MARGIN + PLAUSIBLE_ENERGY_SLACK_WH:
-            return _("%(energy).3f kWh in %(minutes)d minutes is more than a %(power)s kW charger can deliver.",
-                     energy=energy / 1000.0, minutes=round(hours * 60), power=power_kw)
+        power_kw = max(
+            self.connector_id.max_power_kw or 0.0, self.charger_id.max_power_kw or 0.0
+        )
+        if (
+            power_kw
+            and energy
+            > power_kw * 1000 * hours * PLAUSIBLE_POWER_MARGIN
+            + PLAUSIBLE_ENERGY_SLACK_WH
+        ):
+            return _(
+                "%(energy).3f kWh in %(minutes)d minutes is more than a %(power)s kW "
+                "charger can deliver.",
+                energy=energy / 1000.0,
+                minutes=round(hours * 60),
+                power=power_kw,
+            )
         samples = [s[1] for s in (self.meter_samples or [])]
-        if any(later < earlier for earlier, later in zip(samples, samples[1:])):
+        if any(later < earlier for earlier, later in pairwise(samples)):
             return _("The meter values went backwards during the session.")
         return False
 
     def _ev_hold_for_review(self, reason):
-        self.write({'state': 'review', 'review_reason': reason})
+        self.write({"state": "review", "review_reason": reason})
         self.message_post(body=_("Held for review: %s", reason))
 
     def _ev_close(self):
         """Unplugged: price the session, then bill it. Runs once per session."""
-        for session in self.filtered(lambda s: s.state == 'finishing'):
-            session.write({'state': 'done', **session._ev_price()})  # tariff hook (may send to review)
-            if session.state != 'done':
+        for session in self.filtered(lambda s: s.state == "finishing"):
+            session.write(
+                {"state": "done", **session._ev_price()}
+            )  # tariff hook (may send to review)
+            if session.state != "done":
                 continue
             try:
                 with self.env.cr.savepoint():
                     session._ev_bill()  # wallet hook
             except UserError as error:
-                # The charger's event is applied all the same: the session waits for a Manager
-                # (e.g. no chart of accounts yet) instead of the event being refused and lost.
+                # The charger's event is applied all the same: the session waits for a
+                # Manager (e.g. no chart of accounts yet) instead of the event being
+                # refused and lost.
                 session._ev_hold_for_review(_("Billing failed: %s", error.args[0]))
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""
         for session in self:
-            session.write(self.env['ev.tariff']._ev_session_freeze_values(session))
+            session.write(self.env["ev.tariff"]._ev_session_freeze_values(session))
         return True
 
     def _ev_price(self):
-        """Tariff hook: the values (amounts, energy per period, …) to write when the session closes.
+        """Tariff hook: the values (amounts, energy per period, …) to write when the
+        session closes.
 
-        Facts the pricing core refuses, or a station without tariff, send the session to review.
+        Facts the pricing core refuses, or a station without tariff, send the session to
+        review.
         """
         self.ensure_one()
         try:
-            return self.env['ev.tariff']._ev_session_price_values(self)
+            return self.env["ev.tariff"]._ev_session_price_values(self)
         except ValueError as error:
             self._ev_hold_for_review(_("Cannot price this session: %s", error))
-            return {'state': 'review'}
+            return {"state": "review"}
 
     def _ev_max_energy_wh(self):
-        """How much energy the session may draw: the bought kWh, capped by what the wallet pays for.
+        """How much energy the session may draw: the bought kWh, capped by what the
+        wallet pays for.
 
         0 means no limit (a session without a driver, e.g. a card Odoo never saw start).
         """
@@ -285,24 +449,33 @@ class EvSession(models.Model):
         limits = [int(round(self.requested_kwh * 1000))] if self.requested_kwh else []
         if self.partner_id and self.tariff_id:
             affordable = self.tariff_id._energy_wh_for_amount(
-                self.ev_tier or self.partner_id.ev_tier, self.partner_id._ev_wallet_spendable_amount(),
-                station=self.station_id, connector=self.connector_id)
-            limits.append(max(affordable, 1))  # nothing affordable: stop at once, not "no limit"
+                self.ev_tier or self.partner_id.ev_tier,
+                self.partner_id._ev_wallet_spendable_amount(),
+                station=self.station_id,
+                connector=self.connector_id,
+            )
+            limits.append(
+                max(affordable, 1)
+            )  # nothing affordable: stop at once, not "no limit"
         return min(limits) if limits else 0
 
     def _ev_bill(self):
-        """Wallet hook: invoice the closed session and settle it from the driver's wallet."""
-        return self.env['ev.wallet.transaction']._ev_bill_sessions(self)
+        """Wallet hook: invoice the closed session and settle it from the driver's
+        wallet.
+        """
+        return self.env["ev.wallet.transaction"]._ev_bill_sessions(self)
 
     @api.model
     def _ev_remote_start(self, connector, partner, requested_kwh=0.0):
-        """Start a charge from Odoo (backend wizard or the connector's QR page): the one code path.
+        """Start a charge from Odoo (backend wizard or the connector's QR page): the one
+        code path.
 
-        Opens a ``pending`` session for ``partner`` with a one-time request id that the charger
-        presents as its idTag, freezes the tariff, and sends RemoteStartTransaction through the
-        bridge (which stops the charger once the bought ``requested_kwh`` are delivered; 0 = no
-        limit). Callers decide who may start; this checks the driver's wallet. When the charger
-        cannot be reached or refuses, the session is cancelled and ``UserError`` is raised.
+        Opens a ``pending`` session for ``partner`` with a one-time request id that the
+        charger presents as its idTag, freezes the tariff, and sends
+        RemoteStartTransaction through the bridge (which stops the charger once the
+        bought ``requested_kwh`` are delivered; 0 = no limit). Callers decide who may
+        start; this checks the driver's wallet. When the charger cannot be reached or
+        refuses, the session is cancelled and ``UserError`` is raised.
         """
         connector.ensure_one()
         partner.ensure_one()
@@ -312,36 +485,54 @@ class EvSession(models.Model):
         charger = connector.charger_id
         ok, reason, _max_energy = partner._ev_start_check(charger)
         if not ok:
-            raise UserError(_("%(driver)s cannot start: %(reason)s", driver=partner.display_name, reason=reason))
-        request_id = 'EV' + secrets.token_hex(9).upper()  # an OCPP idTag has at most 20 characters
-        session = self.sudo().create({
-            'state': 'pending',
-            'remote_request_id': request_id,
-            'charger_id': charger.id,
-            'connector_id': connector.id,
-            'station_id': charger.station_id.id,
-            'company_id': charger.company_id.id,
-            'partner_id': partner.id,
-            'requested_kwh': requested_kwh,
-        })
+            raise UserError(
+                _(
+                    "%(driver)s cannot start: %(reason)s",
+                    driver=partner.display_name,
+                    reason=reason,
+                )
+            )
+        request_id = (
+            "EV" + secrets.token_hex(9).upper()
+        )  # an OCPP idTag has at most 20 characters
+        session = self.sudo().create(
+            {
+                "state": "pending",
+                "remote_request_id": request_id,
+                "charger_id": charger.id,
+                "connector_id": connector.id,
+                "station_id": charger.station_id.id,
+                "company_id": charger.company_id.id,
+                "partner_id": partner.id,
+                "requested_kwh": requested_kwh,
+            }
+        )
         session._ev_freeze_tariff()
         session.max_energy_wh = session._ev_max_energy_wh()
         try:
-            answer = session.charger_id._bridge_command('remote_start_transaction', {
-                'connector_id': connector.connector_number,
-                'id_tag': request_id,
-                'remote_request_id': request_id,
-                'max_energy_wh': session.max_energy_wh or None,
-            })
+            answer = session.charger_id._bridge_command(
+                "remote_start_transaction",
+                {
+                    "connector_id": connector.connector_number,
+                    "id_tag": request_id,
+                    "remote_request_id": request_id,
+                    "max_energy_wh": session.max_energy_wh or None,
+                },
+            )
         except UserError as error:
-            session.state = 'cancelled'
+            session.state = "cancelled"
             session.message_post(body=_("Not started: %s", error.args[0]))
             raise
-        if answer.get('status') != 'Accepted':
-            session.state = 'cancelled'
-            raise UserError(_("The charger refused to start: %s", answer.get('status')))
-        session.message_post(body=_("Started from Odoo by %(user)s for %(kwh)s kWh.",
-                                    user=self.env.user.name, kwh=requested_kwh or '∞'))
+        if answer.get("status") != "Accepted":
+            session.state = "cancelled"
+            raise UserError(_("The charger refused to start: %s", answer.get("status")))
+        session.message_post(
+            body=_(
+                "Started from Odoo by %(user)s for %(kwh)s kWh.",
+                user=self.env.user.name,
+                kwh=requested_kwh or "∞",
+            )
+        )
         return session
 
     # ------------------------------------------------------------------
@@ -350,19 +541,31 @@ class EvSession(models.Model):
 
     def action_remote_stop(self):
         for session in self:
-            if session.state not in ('pending', 'charging'):
+            if session.state not in ("pending", "charging"):
                 raise UserError(_("Session %s is not charging.", session.display_name))
-            session.charger_id._bridge_command('remote_stop_transaction', {'transaction_id': session.transaction_id})
+            session.charger_id._bridge_command(
+                "remote_stop_transaction", {"transaction_id": session.transaction_id}
+            )
             session.message_post(body=_("Remote stop sent by %s.", self.env.user.name))
         return True
 
     def action_approve_review(self):
         """A Manager bills a reviewed session as its meter says (after checking it)."""
         self._check_manager()
-        for session in self.filtered(lambda s: s.state == 'review'):
+        for session in self.filtered(lambda s: s.state == "review"):
             if session.meter_stop < session.meter_start or session.transaction_id < 0:
-                raise UserError(_("%s has impossible meter data: cancel it instead.", session.display_name))
-            session.write({'state': 'finishing', 'unplug_time': session.unplug_time or session.stop_time})
+                raise UserError(
+                    _(
+                        "%s has impossible meter data: cancel it instead.",
+                        session.display_name,
+                    )
+                )
+            session.write(
+                {
+                    "state": "finishing",
+                    "unplug_time": session.unplug_time or session.stop_time,
+                }
+            )
             session.message_post(body=_("Review approved by %s.", self.env.user.name))
             session._ev_close()
         return True
@@ -370,28 +573,48 @@ class EvSession(models.Model):
     def action_cancel(self):
         self._check_manager()
         for session in self:
-            if session.state == 'done':
-                raise UserError(_("%s is billed: refund it instead of cancelling.", session.display_name))
-        self.write({'state': 'cancelled'})
+            if session.state == "done":
+                raise UserError(
+                    _(
+                        "%s is billed: refund it instead of cancelling.",
+                        session.display_name,
+                    )
+                )
+        self.write({"state": "cancelled"})
         return True
 
     def _check_manager(self):
-        if not self.env.user.has_group('ev_billing.group_ev_manager'):
+        if not self.env.user.has_group("ev_billing.group_ev_manager"):
             raise UserError(_("Only an EV Manager can review sessions."))
 
     @api.model
     def _cron_close_abandoned(self, hours=12, pending_minutes=15):
-        """Close sessions whose charger never reported the unplug (lost StatusNotification), and
-        cancel remote starts the charger accepted but no car ever started."""
+        """Close sessions whose charger never reported the unplug (lost
+        StatusNotification), and cancel remote starts the charger accepted but no car
+        ever started.
+        """
         now = fields.Datetime.now()
-        self.search([('state', '=', 'pending'), ('create_date', '<', now - timedelta(minutes=pending_minutes))]) \
-            .write({'state': 'cancelled'})
+        self.search(
+            [
+                ("state", "=", "pending"),
+                ("create_date", "<", now - timedelta(minutes=pending_minutes)),
+            ]
+        ).write({"state": "cancelled"})
         limit = now - timedelta(hours=hours)
-        for session in self.search([('state', '=', 'finishing'), ('stop_time', '<', limit)]):
+        for session in self.search(
+            [("state", "=", "finishing"), ("stop_time", "<", limit)]
+        ):
             session.unplug_time = session.stop_time
-            session.message_post(body=_("No unplug reported within %s hours: closed at the stop time.", hours))
+            session.message_post(
+                body=_(
+                    "No unplug reported within %s hours: closed at the stop time.",
+                    hours,
+                )
+            )
             session._ev_close()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        raise UserError(_("Charging sessions are never deleted: cancel a session instead."))
+        raise UserError(
+            _("Charging sessions are never deleted: cancel a session instead.")
+        )
