@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from ev_ocpp_bridge.outbox import make_event  # the bridge's own key derivation
+from ev_ocpp_bridge.outbox import make_event  # noqa: E402 (after the sys.path line)
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 Bangkok
 
