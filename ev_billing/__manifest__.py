@@ -2,7 +2,9 @@
     "name": "EV Billing",
     "version": "18.0.1.0.0",
     "category": "Sales/EV Charging",
-    "summary": "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers",
+    "summary": (
+        "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers"
+    ),
     "author": "EV Billing for Odoo contributors",
     "website": "https://github.com/ev-billing/ev-billing-odoo",
     "license": "LGPL-3",

@@ -27,7 +27,10 @@ class EvCharger(models.Model):
         required=True,
         tracking=True,
         copy=False,
-        help="The chargeBoxId the charger uses in its websocket URL: ws://bridge/ocpp/<identity>.",
+        help=(
+            "The chargeBoxId the charger uses in its websocket URL: "
+            "ws://bridge/ocpp/<identity>."
+        ),
     )
     station_id = fields.Many2one(
         "ev.station", required=True, index=True, tracking=True, check_company=True
@@ -73,7 +76,10 @@ class EvCharger(models.Model):
     allow_no_password = fields.Boolean(
         string="Allow without password",
         groups="ev_billing.group_ev_admin",
-        help="Accept this charger without HTTP Basic credentials (OCPP security profile 0). Not recommended.",
+        help=(
+            "Accept this charger without HTTP Basic credentials (OCPP security "
+            "profile 0). Not recommended."
+        ),
     )
 
     _sql_constraints = [
@@ -167,7 +173,8 @@ class EvCharger(models.Model):
         return action
 
     def _ocpp_connector(self, number):
-        """The connector with this OCPP connectorId, created the first time the charger names it."""
+        """The connector with this OCPP connectorId, created the first time the charger
+        names it."""
         self.ensure_one()
         connector = self.connector_ids.filtered(lambda c: c.connector_number == number)[
             :1
@@ -187,9 +194,11 @@ class EvCharger(models.Model):
     # ------------------------------------------------------------------
 
     def _bridge_command(self, action, payload=None):
-        """Send an OCPP command to the charger through ev_ocpp_bridge; returns the charger's answer."""
+        """Send an OCPP command to the charger through ev_ocpp_bridge; returns the
+        charger's answer."""
         self.ensure_one()
-        # sudo: a caller that checked the user itself (a driver starting or stopping their own charge)
+        # sudo: a caller that checked the user itself (a driver starting or stopping
+        # their own charge)
         if not self.env.su and not self.env.user.has_group(
             "ev_billing.group_ev_operator"
         ):

@@ -4,7 +4,8 @@ from urllib.parse import quote
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-# OCPP 1.6 ChargePointStatus and ChargePointErrorCode, spelled as the protocol spells them.
+# OCPP 1.6 ChargePointStatus and ChargePointErrorCode, spelled as the protocol spells
+# them.
 CONNECTOR_STATUSES = [
     ("Available", "Available"),
     ("Preparing", "Preparing"),
@@ -136,7 +137,10 @@ class EvConnector(models.Model):
                 continue
             url = f"{connector.get_base_url()}/ev/c/{connector.access_token}"
             connector.ev_page_url = url
-            connector.ev_qr_code_url = f"/report/barcode/?barcode_type=QR&value={quote(url, safe='')}&width=300&height=300"
+            connector.ev_qr_code_url = (
+                "/report/barcode/?barcode_type=QR"
+                f"&value={quote(url, safe='')}&width=300&height=300"
+            )
 
     @api.depends("status")
     def _compute_is_occupied(self):
@@ -171,7 +175,8 @@ class EvConnector(models.Model):
         vendor_error_code=None,
         timestamp=None,
     ):
-        """Apply a StatusNotification; older notifications than the last applied one are ignored."""
+        """Apply a StatusNotification; older notifications than the last applied one are
+        ignored."""
         timestamp = timestamp or fields.Datetime.now()
         for connector in self:
             if connector.status_changed_at and timestamp < connector.status_changed_at:

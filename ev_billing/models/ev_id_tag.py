@@ -98,7 +98,8 @@ class EvIdTag(models.Model):
 
     @api.model
     def _ocpp_authorize(self, identity, id_tag, connector_number=None):
-        """Answer of an OCPP Authorize (and of the idTag check inside StartTransaction)."""
+        """Answer of an OCPP Authorize (and of the idTag check inside
+        StartTransaction)."""
         charger = self.env["ev.charger"].search(
             [("identity", "=", identity or "")], limit=1
         )

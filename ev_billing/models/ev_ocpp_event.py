@@ -30,9 +30,9 @@ class ConcurrentDelivery(Exception):
 class EvOcppEvent(models.Model):
     """An event delivered by ev_ocpp_bridge, kept under its idempotency key.
 
-    The key is derived by the bridge from the event's content, so a replay (bridge retry after a
-    lost answer, charger replaying StartTransaction after a reconnect) finds the row and gets the
-    first result again instead of being applied twice.
+    The key is derived by the bridge from the event's content, so a replay (bridge retry
+    after a lost answer, charger replaying StartTransaction after a reconnect) finds the
+    row and gets the first result again instead of being applied twice.
     """
 
     _name = "ev.ocpp.event"
@@ -59,7 +59,9 @@ class EvOcppEvent(models.Model):
     @api.constrains("key")
     def _check_key_unique(self):
         if self.env.context.get("ev_ocpp_key_checked"):
-            return  # _ingest looked the key up already; the unique index stops concurrent inserts
+            # _ingest looked the key up already; the unique index stops concurrent
+            # inserts
+            return
         for event in self:
             if self.search_count([("key", "=", event.key), ("id", "!=", event.id)]):
                 raise ValidationError(
@@ -74,10 +76,12 @@ class EvOcppEvent(models.Model):
     def _ingest(self, events):
         """Apply a batch of bridge events in order; one result per event, same order.
 
-        The list stops short when an event is being applied by a concurrent request: what came
-        before it is applied (and committed), the caller answers 409 and the bridge retries.
+        The list stops short when an event is being applied by a concurrent request:
+        what came before it is applied (and committed), the caller answers 409 and the
+        bridge retries.
         """
-        # The batch's chargers in one query (identity is unique), with their connectors prefetched.
+        # The batch's chargers in one query (identity is unique), with their connectors
+        # prefetched.
         Charger = self.env["ev.charger"].with_context(active_test=False)
         identities = {
             event["identity"]
@@ -91,8 +95,9 @@ class EvOcppEvent(models.Model):
         )
         chargers = dict.fromkeys(identities, Charger.browse())
         chargers.update((charger.identity, charger) for charger in found)
-        # One query for the keys already applied, instead of one per event; the batch's own events
-        # are added as they are applied, so a key repeated within the batch is a duplicate too.
+        # One query for the keys already applied, instead of one per event; the batch's
+        # own events are added as they are applied, so a key repeated within the batch
+        # is a duplicate too.
         keys = [
             event["key"]
             for event in events
@@ -155,8 +160,9 @@ class EvOcppEvent(models.Model):
                     dict(vals, state="done", result=data)
                 )
         except IntegrityError:
-            # The same key is being applied by a concurrent request, not yet visible to us:
-            # stop here; the bridge retries the rest of the batch and then gets that result.
+            # The same key is being applied by a concurrent request, not yet visible to
+            # us: stop here; the bridge retries the rest of the batch and then gets that
+            # result.
             raise ConcurrentDelivery(key) from None
         except (UserError, ValidationError, KeyError, TypeError, ValueError) as e:
             message = e.args[0] if e.args else repr(e)
@@ -282,7 +288,8 @@ class EvOcppEvent(models.Model):
         stop_time = _parse_time(payload.get("timestamp")) or at
         session = self._ocpp_session(charger, transaction_id)
         if not session:
-            # StartTransaction never reached us (or a −1 leftover): keep what we know, for review.
+            # StartTransaction never reached us (or a −1 leftover): keep what we know,
+            # for review.
             session = self.env["ev.session"].create(
                 {
                     "transaction_id": transaction_id,
@@ -329,7 +336,8 @@ class EvOcppEvent(models.Model):
         charger.firmware_status = payload.get("status")
 
     def _ocpp_session(self, charger, transaction_id):
-        # An id handed out again by a bridge that lost its store: the open session, else the newest.
+        # An id handed out again by a bridge that lost its store: the open session, else
+        # the newest.
         sessions = self.env["ev.session"].search(
             [
                 ("charger_id", "=", charger.id),
@@ -343,7 +351,8 @@ class EvOcppEvent(models.Model):
 
     @api.autovacuum
     def _gc_old_events(self):
-        """Keys must outlive any replay: keep 90 days, far longer than a charger's offline queue."""
+        """Keys must outlive any replay: keep 90 days, far longer than a charger's
+        offline queue."""
         self.search(
             [
                 (
@@ -357,7 +366,8 @@ class EvOcppEvent(models.Model):
 
 
 def _parse_time(value):
-    """ISO 8601 from the bridge ('2026-11-25T01:02:03Z' or with an offset) → naive UTC."""
+    """ISO 8601 from the bridge ('2026-11-25T01:02:03Z' or with an offset) → naive
+    UTC."""
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -367,7 +377,8 @@ def _parse_time(value):
 
 
 def _samples(samples):
-    """Meter samples from the bridge, with their timestamps in Odoo's format so they sort as times."""
+    """Meter samples from the bridge, with their timestamps in Odoo's format so they
+    sort as times."""
     return [
         dict(s, timestamp=fields.Datetime.to_string(_parse_time(s["timestamp"])))
         for s in (samples or [])

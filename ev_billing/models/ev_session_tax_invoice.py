@@ -3,8 +3,8 @@ from odoo.exceptions import UserError
 
 
 class EvSession(models.Model):
-    """Tax documents of a billed session (Thai Revenue Code): the abbreviated tax invoice number
-    given at billing, and the full tax invoice issued on request."""
+    """Tax documents of a billed session (Thai Revenue Code): the abbreviated tax
+    invoice number given at billing, and the full tax invoice issued on request."""
 
     _inherit = "ev.session"
 
@@ -21,7 +21,10 @@ class EvSession(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
-        help="Credit note that replaced the abbreviated tax invoice by the full tax invoice.",
+        help=(
+            "Credit note that replaced the abbreviated tax invoice by the full tax "
+            "invoice."
+        ),
     )
 
     def _ev_tax_invoice_date(self):
@@ -29,12 +32,12 @@ class EvSession(models.Model):
         return self.invoice_id.invoice_date
 
     def _ev_issue_full_tax_invoice(self, buyer):
-        """Issue one full tax invoice to ``buyer`` (a partner with name, address, tax id, branch)
-        for these billed sessions.
+        """Issue one full tax invoice to ``buyer`` (a partner with name, address, tax
+        id, branch) for these billed sessions.
 
-        Odoo documents: a credit note cancels each session's abbreviated invoice towards the
-        driver, the full tax invoice bills the same lines to the buyer, and the credit notes
-        settle it, so no money moves again and the wallet is untouched.
+        Odoo documents: a credit note cancels each session's abbreviated invoice towards
+        the driver, the full tax invoice bills the same lines to the buyer, and the
+        credit notes settle it, so no money moves again and the wallet is untouched.
         """
         sessions = self.sudo()
         if not sessions:
@@ -142,7 +145,8 @@ class EvSession(models.Model):
         for session in sessions:
             session.message_post(
                 body=_(
-                    "Full tax invoice %(number)s issued outside Odoo, recorded by %(user)s.",
+                    "Full tax invoice %(number)s issued outside Odoo, recorded by "
+                    "%(user)s.",
                     number=number,
                     user=self.env.user.name,
                 )

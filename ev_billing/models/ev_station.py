@@ -59,20 +59,29 @@ class EvStation(models.Model):
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
         check_company=True,
-        help="Revenue and cost of this station's sessions are booked on this analytic account.",
+        help=(
+            "Revenue and cost of this station's sessions are booked on this analytic "
+            "account."
+        ),
     )
     tariff_id = fields.Many2one(
         "ev.tariff",
         tracking=True,
         check_company=True,
-        help="Prices of the sessions started at this station; a session keeps the tariff in force at its start.",
+        help=(
+            "Prices of the sessions started at this station; a session keeps the "
+            "tariff in force at its start."
+        ),
     )
     utility_rate_id = fields.Many2one(
         "ev.utility.rate",
         string="Electricity Cost",
         tracking=True,
         check_company=True,
-        help="What the station pays its utility: gives each session its energy cost and margin.",
+        help=(
+            "What the station pays its utility: gives each session its energy cost "
+            "and margin."
+        ),
     )
     charger_ids = fields.One2many("ev.charger", "station_id", string="Chargers")
     charger_count = fields.Integer(compute="_compute_counts")
@@ -135,10 +144,12 @@ class EvStation(models.Model):
 
     def _ev_occupancy_timeline(self, start, end):
         """Occupancy of the station's connectors over [start, end]: a step function
-        ``[(datetime, occupied, total), ...]`` as the pricing core's occupancy rule takes it.
+        ``[(datetime, occupied, total), ...]`` as the pricing core's occupancy rule
+        takes it.
 
-        Connector status history is not stored, so a connector counts as occupied from the
-        plug-in to the unplug of its sessions; without sessions the current statuses are used.
+        Connector status history is not stored, so a connector counts as occupied from
+        the plug-in to the unplug of its sessions; without sessions the current statuses
+        are used.
         """
         self.ensure_one()
         connectors = self.with_context(active_test=True).charger_ids.connector_ids

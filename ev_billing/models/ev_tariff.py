@@ -14,7 +14,8 @@ from .ev_tariff_rate import TIER_SELECTION, tier_rates_from_values
 _logger = logging.getLogger(__name__)
 
 SNAPSHOT_VERSION = 1
-# Largest energy :meth:`EvTariff._energy_wh_for_amount` answers (a free tariff buys "everything").
+# Largest energy :meth:`EvTariff._energy_wh_for_amount` answers (a free tariff buys
+# "everything").
 MAX_ENERGY_WH = 1_000_000
 
 
@@ -27,7 +28,8 @@ def _parse_hhmm(text):
 
 
 def _parse_timestamp(value):
-    """A meter sample's timestamp (Odoo string, ISO 8601 with offset, or datetime) as naive UTC."""
+    """A meter sample's timestamp (Odoo string, ISO 8601 with offset, or datetime) as
+    naive UTC."""
     if isinstance(value, datetime):
         moment = value
     else:
@@ -44,11 +46,12 @@ def _money(value):
 
 
 class EvTariff(models.Model):
-    """A price plan for stations: per driver tier and TOU period, energy, parking and overstay.
+    """A price plan for stations: per driver tier and TOU period, energy, parking and
+    overstay.
 
-    The arithmetic is the plain-Python :mod:`ev_billing.pricing` core; this model only holds the
-    configuration, builds the core's :class:`~ev_billing.pricing.TariffRates` from it, and
-    freezes a JSON snapshot of them on each session when it starts.
+    The arithmetic is the plain-Python :mod:`ev_billing.pricing` core; this model only
+    holds the configuration, builds the core's :class:`~ev_billing.pricing.TariffRates`
+    from it, and freezes a JSON snapshot of them on each session when it starts.
     """
 
     _name = "ev.tariff"
@@ -78,7 +81,10 @@ class EvTariff(models.Model):
         "tariff_id",
         string="Overstay Exempt Windows",
         copy=True,
-        help="Daily windows, in the station's time zone, in which overstay is not charged (e.g. 22:00–07:00).",
+        help=(
+            "Daily windows, in the station's time zone, in which overstay is not "
+            "charged (e.g. 22:00–07:00)."
+        ),
     )
     overstay_from = fields.Selection(
         [
@@ -89,14 +95,18 @@ class EvTariff(models.Model):
         default="grace_end",
         required=True,
         tracking=True,
-        help="With a 5-minute grace and an unplug 8 minutes after charging ended, the driver pays "
-        "3 minutes (from the end of the grace) or 8 minutes (from the end of charging).",
+        help="With a 5-minute grace and an unplug 8 minutes after charging ended, the "
+        "driver pays 3 minutes (from the end of the grace) or 8 minutes (from the end "
+        "of charging).",
     )
     on_peak_hour_from = fields.Float(
         string="On-Peak From",
         default=9.0,
         required=True,
-        help="On-peak hours, Monday to Friday except the off-peak public holidays, in the station's time zone.",
+        help=(
+            "On-peak hours, Monday to Friday except the off-peak public holidays, in "
+            "the station's time zone."
+        ),
     )
     on_peak_hour_to = fields.Float(string="On-Peak To", default=22.0, required=True)
     station_ids = fields.One2many("ev.station", "tariff_id", string="Stations")
@@ -130,7 +140,7 @@ class EvTariff(models.Model):
                     )
                 )
 
-    # ------------------------------------------------------------------ snapshot and core objects
+    # ------------------------------------------------ snapshot and core objects
     def _ev_rates_snapshot(self):
         """The tariff as plain JSON-safe values: frozen on a session when it starts."""
         self.ensure_one()
@@ -161,7 +171,8 @@ class EvTariff(models.Model):
 
     @api.model
     def _ev_rates_from_snapshot(self, snapshot):
-        """:class:`pricing.TariffRates` from a snapshot made by :meth:`_ev_rates_snapshot`."""
+        """:class:`pricing.TariffRates` from a snapshot made by
+        :meth:`_ev_rates_snapshot`."""
         tiers = {}
         for tier, values in snapshot["tiers"].items():
             values = dict(values)
@@ -185,8 +196,8 @@ class EvTariff(models.Model):
 
     @api.model
     def _ev_calendar(self, station, snapshot=None):
-        """The TOU calendar of ``station``: its time zone, its company's off-peak holidays and the
-        on-peak hours of the (frozen) tariff."""
+        """The TOU calendar of ``station``: its time zone, its company's off-peak
+        holidays and the on-peak hours of the (frozen) tariff."""
         snapshot = snapshot or (self._ev_rates_snapshot() if self else None)
         kwargs = {}
         if snapshot:
@@ -202,8 +213,9 @@ class EvTariff(models.Model):
 
     # ------------------------------------------------------------------ presets
     def action_apply_tesla_overstay(self):
-        """Overstay as in the Tesla idle-fee example: 12 THB a minute, 5 minutes' grace, charged
-        only while the station is at least 50 % occupied and doubled at 100 %."""
+        """Overstay as in the Tesla idle-fee example: 12 THB a minute, 5 minutes' grace,
+        charged only while the station is at least 50 % occupied and doubled at 100 %.
+        """
         preset = pricing.tesla_overstay_preset(Decimal(0))
         for tariff in self:
             for tier, _label in TIER_SELECTION:
@@ -244,9 +256,11 @@ class EvTariff(models.Model):
 
     @api.model
     def _ev_recent_power_kw(self, connector):
-        """The charger's real average power over its recent sessions on ``connector`` (kW), or None.
+        """The charger's real average power over its recent sessions on ``connector``
+        (kW), or None.
 
-        Averages delivered energy over charging time of the last sessions of the past 30 days.
+        Averages delivered energy over charging time of the last sessions of the past 30
+        days.
         """
         if "ev.session" not in self.env or not connector:
             return None
@@ -278,10 +292,11 @@ class EvTariff(models.Model):
 
     @api.model
     def _ev_quote(self, kwh, tier="member", station=None, connector=None, start=None):
-        """Price (VAT included, with breakdown) and estimated duration of charging ``kwh``.
+        """Price (VAT included, with breakdown) and estimated duration of charging
+        ``kwh``.
 
-        Give a connector (its max power and its charger's recent power are used) or a station
-        (its most powerful connector). Returns a JSON-safe dict.
+        Give a connector (its max power and its charger's recent power are used) or a
+        station (its most powerful connector). Returns a JSON-safe dict.
         """
         station = station or connector.station_id
         if not station:
@@ -354,12 +369,14 @@ class EvTariff(models.Model):
         station=None,
         connector=None,
     ):
-        """The most energy (whole Wh) whose quoted price, VAT included, is within ``amount``.
+        """The most energy (whole Wh) whose quoted price, VAT included, is within
+        ``amount``.
 
-        Used for a wallet auto-stop: the bridge stops the charger when this energy is delivered.
-        The quote is non-decreasing in energy, so a bisection finds it; parking during the
-        charge counts, overstay (which the driver controls) does not. By default the calendar
-        and the power are those of ``connector`` / ``station`` (else the tariff's first station).
+        Used for a wallet auto-stop: the bridge stops the charger when this energy is
+        delivered. The quote is non-decreasing in energy, so a bisection finds it;
+        parking during the charge counts, overstay (which the driver controls) does not.
+        By default the calendar and the power are those of ``connector`` / ``station``
+        (else the tariff's first station).
         """
         self.ensure_one()
         amount = pricing.round_money(amount)
@@ -431,7 +448,8 @@ class EvTariff(models.Model):
                     tariff_id=tariff.id, tariff_snapshot=tariff._ev_rates_snapshot()
                 )
             except UserError as error:
-                # never refuse a StartTransaction: the session goes to review when it is priced
+                # never refuse a StartTransaction: the session goes to review when it is
+                # priced
                 _logger.warning(
                     "Session %s: tariff not frozen: %s", session.display_name, error
                 )
@@ -477,7 +495,8 @@ class EvTariff(models.Model):
 
     @api.model
     def _ev_month_to_date_kwh(self, session):
-        """Energy the station drew this month before ``session`` (for progressive electricity blocks)."""
+        """Energy the station drew this month before ``session`` (for progressive
+        electricity blocks)."""
         month_start = session.start_time.replace(
             day=1, hour=0, minute=0, second=0, microsecond=0
         )
@@ -501,7 +520,8 @@ class EvTariff(models.Model):
     def _ev_session_price_values(self, session):
         """Price a closed session with its frozen tariff: the values to write on it.
 
-        Raises ``ValueError`` for facts the core refuses (such a session belongs in review).
+        Raises ``ValueError`` for facts the core refuses (such a session belongs in
+        review).
         """
         snapshot = session.tariff_snapshot
         if not snapshot:

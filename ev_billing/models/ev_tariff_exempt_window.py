@@ -5,7 +5,8 @@ from odoo.exceptions import ValidationError
 
 
 def float_to_time(value):
-    """A float_time widget value (22.5 = 22:30) as a ``datetime.time``; 24.0 is midnight."""
+    """A float_time widget value (22.5 = 22:30) as a ``datetime.time``; 24.0 is
+    midnight."""
     minutes = round(value * 60) % (24 * 60)
     return time(minutes // 60, minutes % 60)
 

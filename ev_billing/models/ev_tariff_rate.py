@@ -11,8 +11,8 @@ class EvTariffRate(models.Model):
     """The prices of one driver tier in a tariff, on-peak and off-peak side by side.
 
     Prices are THB, VAT included. Overstay is charged per started minute from the end of
-    charging to unplug, after the grace, outside the tariff's exempt windows, and — when the
-    occupancy rule is on — only while the station is busy enough.
+    charging to unplug, after the grace, outside the tariff's exempt windows, and — when
+    the occupancy rule is on — only while the station is busy enough.
     """
 
     _name = "ev.tariff.rate"
@@ -62,19 +62,28 @@ class EvTariffRate(models.Model):
     )
 
     occupancy_rule = fields.Boolean(
-        help="Charge overstay only while at least the given share of the station's connectors is occupied.",
+        help=(
+            "Charge overstay only while at least the given share of the station's "
+            "connectors is occupied."
+        ),
     )
     occupancy_min_percent = fields.Float(
         string="From Occupancy (%)",
         default=50.0,
         digits=(5, 2),
-        help="Overstay is charged only while at least this share of the station's connectors is occupied.",
+        help=(
+            "Overstay is charged only while at least this share of the station's "
+            "connectors is occupied."
+        ),
     )
     occupancy_full_multiplier = fields.Float(
         string="Multiplier at 100 %",
         default=2.0,
         digits=(5, 2),
-        help="The overstay fee is multiplied by this while every connector of the station is occupied.",
+        help=(
+            "The overstay fee is multiplied by this while every connector of the "
+            "station is occupied."
+        ),
     )
 
     _sql_constraints = [
@@ -151,7 +160,8 @@ class EvTariffRate(models.Model):
             )
 
     def _ev_tier_values(self):
-        """Plain values of this line (JSON-safe: amounts as strings), for the frozen snapshot."""
+        """Plain values of this line (JSON-safe: amounts as strings), for the frozen
+        snapshot."""
         self.ensure_one()
         return {
             "energy_price_on_peak": repr(self.energy_price_on_peak),
@@ -173,7 +183,8 @@ class EvTariffRate(models.Model):
 
 
 def tier_rates_from_values(values, overstay_from, exempt_windows):
-    """Build the pricing core's :class:`TierRates` from :meth:`EvTariffRate._ev_tier_values`."""
+    """Build the pricing core's :class:`TierRates` from
+    :meth:`EvTariffRate._ev_tier_values`."""
     values = dict(values)
     occupancy = values.pop("occupancy_rule", None)
     return TierRates(

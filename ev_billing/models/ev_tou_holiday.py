@@ -6,10 +6,11 @@ from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
-# Thai public holidays that the utilities (MEA/PEA) do not bill at the off-peak rate: the TOU
-# holiday list is the statutory holidays on their own date, without substitute days, the Royal
-# Ploughing Ceremony or the one-off (bridge, special) holidays the cabinet adds in a given year.
-# Matched on the English names of the PyPI ``holidays`` package; a Manager can edit any day.
+# Thai public holidays that the utilities (MEA/PEA) do not bill at the off-peak rate:
+# the TOU holiday list is the statutory holidays on their own date, without substitute
+# days, the Royal Ploughing Ceremony or the one-off (bridge, special) holidays the
+# cabinet adds in a given year. Matched on the English names of the PyPI ``holidays``
+# package; a Manager can edit any day.
 NOT_OFF_PEAK_MARKERS = (
     "(in lieu)",
     "Bridge Public Holiday",
@@ -22,7 +23,8 @@ NOT_OFF_PEAK_MARKERS = (
 
 
 def _is_utility_off_peak(english_name):
-    """Whether a holiday (all its names, '; '-separated) is an off-peak day for the utility."""
+    """Whether a holiday (all its names, '; '-separated) is an off-peak day for the
+    utility."""
     return any(
         not any(marker in part for marker in NOT_OFF_PEAK_MARKERS)
         for part in english_name.split("; ")
@@ -30,7 +32,8 @@ def _is_utility_off_peak(english_name):
 
 
 class EvTouHoliday(models.Model):
-    """A public holiday of the time-of-use calendar: off-peak all day when ``off_peak`` is set."""
+    """A public holiday of the time-of-use calendar: off-peak all day when ``off_peak``
+    is set."""
 
     _name = "ev.tou.holiday"
     _description = "TOU Public Holiday"
@@ -45,8 +48,9 @@ class EvTouHoliday(models.Model):
     off_peak = fields.Boolean(
         string="Off-Peak",
         default=True,
-        help="Charged at the off-peak rate all day. Substitute days, the Royal Ploughing Ceremony and "
-        "one-off bridge holidays are not off-peak for the Thai utilities, so they are generated unticked.",
+        help="Charged at the off-peak rate all day. Substitute days, the Royal "
+        "Ploughing Ceremony and one-off bridge holidays are not off-peak for the Thai "
+        "utilities, so they are generated unticked.",
     )
     source = fields.Selection(
         [("generated", "Generated"), ("manual", "Manual")],
@@ -102,7 +106,8 @@ class EvTouHoliday(models.Model):
     @api.model
     @tools.ormcache("company_id")
     def _ev_off_peak_dates(self, company_id):
-        """Frozen set of the company's off-peak holiday dates (cached, cleared on any change)."""
+        """Frozen set of the company's off-peak holiday dates (cached, cleared on any
+        change)."""
         rows = self.sudo().search_read(
             [("company_id", "=", company_id), ("off_peak", "=", True)], ["date"]
         )
@@ -112,11 +117,12 @@ class EvTouHoliday(models.Model):
     def _ev_generate(self, year, companies=None, country_code="TH"):
         """Create the public holidays of ``year`` from the PyPI ``holidays`` package.
 
-        Days already in the list (generated earlier or typed by hand) are left as they are, so
-        running it again never undoes an edit. Returns the created holidays.
+        Days already in the list (generated earlier or typed by hand) are left as they
+        are, so running it again never undoes an edit. Returns the created holidays.
         """
         try:
-            import holidays as holidays_lib  # optional external dependency, imported when used
+            # optional external dependency, imported when used
+            import holidays as holidays_lib
         except ImportError as error:
             raise UserError(
                 _("The Python package 'holidays' is not installed on the server.")
@@ -173,7 +179,8 @@ class EvTouHoliday(models.Model):
         this_year = date.today().year
         companies = self.env["res.company"].search([])
         for year in (this_year, this_year + 1):
-            # Only years not generated yet: a company that cleaned up a year keeps it clean.
+            # Only years not generated yet: a company that cleaned up a year keeps it
+            # clean.
             for company in companies:
                 if not self.search_count(
                     [

@@ -5,9 +5,10 @@ from odoo.exceptions import UserError
 class EvTrashMixin(models.AbstractModel):
     """Deleting an EV record moves it to the Trash; nothing is ever purged (anti-fraud).
 
-    ``unlink`` checks the caller's right to delete, then archives the record, stamps who and
-    when, and files an ``ev.trash`` entry from which a Manager restores it. Deleting a record
-    that is already in the Trash is refused, for every user, superuser included.
+    ``unlink`` checks the caller's right to delete, then archives the record, stamps who
+    and when, and files an ``ev.trash`` entry from which a Manager restores it. Deleting
+    a record that is already in the Trash is refused, for every user, superuser
+    included.
     """
 
     _name = "ev.trash.mixin"
@@ -31,8 +32,8 @@ class EvTrashMixin(models.AbstractModel):
         if to_trash.filtered("ev_trashed"):
             raise UserError(
                 _(
-                    "%(records)s already in the Trash. Nothing can be purged from the Trash; "
-                    "a Manager can restore it.",
+                    "%(records)s already in the Trash. Nothing can be purged from the "
+                    "Trash; a Manager can restore it.",
                     records=", ".join(
                         to_trash.filtered("ev_trashed").mapped("display_name")
                     ),
@@ -60,8 +61,8 @@ class EvTrashMixin(models.AbstractModel):
                 for record in self
             ]
         )
-        # no active_test=False here: res.partner.write() would then count the driver's just
-        # archived portal users as active ones and refuse to archive the driver
+        # no active_test=False here: res.partner.write() would then count the driver's
+        # just archived portal users as active ones and refuse to archive the driver
         self.sudo().write(
             {
                 "active": False,
@@ -91,7 +92,7 @@ class EvTrashMixin(models.AbstractModel):
 
     @api.ondelete(at_uninstall=False)
     def _ev_never_purge(self):
-        # Reached only by a caller bypassing unlink() above (e.g. another module's super chain):
-        # a trashed record still never leaves the database.
+        # Reached only by a caller bypassing unlink() above (e.g. another module's super
+        # chain): a trashed record still never leaves the database.
         if self.filtered("ev_trashed"):
             raise UserError(_("Nothing can be purged from the Trash."))

@@ -9,9 +9,10 @@ PRICE_DIGITS = (16, 4)
 
 
 class EvUtilityRate(models.Model):
-    """What a station pays its utility for electricity (MEA/PEA), VAT excluded as on the bill:
-    a time-of-use energy charge or progressive monthly blocks, plus Ft per kWh, VAT and a monthly
-    service charge. It gives each session its energy cost and margin."""
+    """What a station pays its utility for electricity (MEA/PEA), VAT excluded as on the
+    bill: a time-of-use energy charge or progressive monthly blocks, plus Ft per kWh,
+    VAT and a monthly service charge. It gives each session its energy cost and margin.
+    """
 
     _name = "ev.utility.rate"
     _description = "Station Electricity Cost"

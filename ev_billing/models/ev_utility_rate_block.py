@@ -3,8 +3,9 @@ from odoo.exceptions import ValidationError
 
 
 class EvUtilityRateBlock(models.Model):
-    """One block of a progressive electricity tariff: the price of the kWh up to ``up_to_kwh``
-    in the month (the last block, with no limit, prices everything above)."""
+    """One block of a progressive electricity tariff: the price of the kWh up to
+    ``up_to_kwh`` in the month (the last block, with no limit, prices everything above).
+    """
 
     _name = "ev.utility.rate.block"
     _description = "Electricity Cost Progressive Block"
@@ -17,7 +18,10 @@ class EvUtilityRateBlock(models.Model):
     up_to_kwh = fields.Float(
         string="Up to (kWh/month)",
         digits=(16, 2),
-        help="Cumulative monthly consumption this block ends at. Leave 0 on the last block: no limit.",
+        help=(
+            "Cumulative monthly consumption this block ends at. Leave 0 on the last "
+            "block: no limit."
+        ),
     )
     price_per_kwh = fields.Float(string="Price (/kWh)", digits=(16, 4), required=True)
 

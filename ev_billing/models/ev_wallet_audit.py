@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class EvWalletAudit(models.TransientModel):
-    """Result of a wallet audit: the drivers whose balance, ledger and general ledger differ."""
+    """Result of a wallet audit: the drivers whose balance, ledger and general ledger
+    differ."""
 
     _name = "ev.wallet.audit"
     _description = "Wallet Audit"

@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-# Fields only the confirm / reject methods set (through sudo), never a form or an RPC write.
+# Fields only the confirm / reject methods set (through sudo), never a form or an RPC
+# write.
 PROTECTED_FIELDS = {
     "state",
     "wallet_transaction_id",
@@ -15,11 +16,12 @@ QR_METHOD = "emv_qr"
 class EvWalletTopupRequest(models.Model):
     """A bank transfer top-up the wallet is waiting for.
 
-    The driver asks for it on the portal (and is shown the PromptPay QR of the company's bank
-    account when Odoo can build one), or an Operator records a transfer that arrived without a
-    reference. Nothing moves until an Operator sees the money on the bank statement and presses
-    *Confirm received*: that posts the customer payment to the deposit account and the ``topup``
-    ledger line, once. A Manager may reject it instead.
+    The driver asks for it on the portal (and is shown the PromptPay QR of the
+    company's bank account when Odoo can build one), or an Operator records a transfer
+    that arrived without a reference. Nothing moves until an Operator sees the money on
+    the bank statement and presses *Confirm received*: that posts the customer payment
+    to the deposit account and the ``topup`` ledger line, once. A Manager may reject it
+    instead.
     """
 
     _name = "ev.wallet.topup.request"
@@ -142,13 +144,14 @@ class EvWalletTopupRequest(models.Model):
             raise UserError(_("A top-up must be positive."))
         return super().write(vals)
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Operator decisions
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     def _ev_lock_pending(self):
-        """Serialise decisions on this request with the wallet's row lock, then re-read its state
-        from the database: a confirm that waited behind another one sees it as done."""
+        """Serialise decisions on this request with the wallet's row lock, then re-read
+        its state from the database: a confirm that waited behind another one sees it as
+        done."""
         self.ensure_one()
         Ledger = self.env["ev.wallet.transaction"]
         Ledger.sudo()._ev_lock_wallets([Ledger._ev_owner(self.partner_id).id])
@@ -214,9 +217,9 @@ class EvWalletTopupRequest(models.Model):
             )
         return True
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # PromptPay QR (Odoo's account_qr_code_emv + l10n_th, when installed)
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     def _ev_qr_code(self):
         """Data URI of the QR code the driver scans to pay this request, or None."""

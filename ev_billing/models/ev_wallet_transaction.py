@@ -23,7 +23,8 @@ KIND_SIGN = {"topup": 1, "withdraw": -1, "charge": -1, "refund": 1, "adjustment"
 
 
 def billing_cycle_start(day, cycle_day):
-    """First day of the billing cycle containing ``day`` when cycles start on ``cycle_day``."""
+    """First day of the billing cycle containing ``day`` when cycles start on
+    ``cycle_day``."""
     cycle_day = min(max(cycle_day or 1, 1), 28)
     start = day.replace(day=cycle_day)
     return start if start <= day else start - relativedelta(months=1)
@@ -32,11 +33,11 @@ def billing_cycle_start(day, cycle_day):
 class EvWalletTransaction(models.Model):
     """One line of a driver's wallet ledger.
 
-    Append-only: lines are created through ``create`` (which takes the wallet's row lock and
-    checks the balance), never edited and never deleted. A mistake is reversed by a new line.
-    Every line points at the Odoo accounting document that moved the money: a customer payment
-    (top-up, withdrawal), a customer invoice settled from the deposit (charge), a credit note
-    (refund) or a journal entry (adjustment).
+    Append-only: lines are created through ``create`` (which takes the wallet's row lock
+    and checks the balance), never edited and never deleted. A mistake is reversed by a
+    new line. Every line points at the Odoo accounting document that moved the money: a
+    customer payment (top-up, withdrawal), a customer invoice settled from the deposit
+    (charge), a credit note (refund) or a journal entry (adjustment).
     """
 
     _name = "ev.wallet.transaction"
@@ -208,33 +209,36 @@ class EvWalletTransaction(models.Model):
             ):
                 raise ValidationError(_("A transfer top-up credits the wallet once."))
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Append-only ledger
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     @api.model
     def _ev_lock_wallets(self, partner_ids):
         """Take the wallets' row locks: the one place where wallet money is serialised.
 
-        ``SELECT ... FOR NO KEY UPDATE`` on the drivers' ``res_partner`` rows, in id order (no
-        deadlock). Every ledger line rewrites its driver's stored balance in the same
-        transaction, so under Odoo's REPEATABLE READ isolation a transaction that waited here
-        behind another one that moved the same wallet fails with a serialization error and is
-        retried on fresh data: two debits at the same instant never overdraw and never lose an
-        update. Returns the current ledger sums, by driver.
+        ``SELECT ... FOR NO KEY UPDATE`` on the drivers' ``res_partner`` rows, in id
+        order (no deadlock). Every ledger line rewrites its driver's stored balance in
+        the same transaction, so under Odoo's REPEATABLE READ isolation a transaction
+        that waited here behind another one that moved the same wallet fails with a
+        serialization error and is retried on fresh data: two debits at the same instant
+        never overdraw and never lose an update. Returns the current ledger sums, by
+        driver.
         """
         partner_ids = sorted(set(partner_ids))
         self.env["res.partner"].flush_model(["ev_wallet_balance"])
         self.flush_model(["partner_id", "amount"])
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY "
+                "UPDATE",
                 tuple(partner_ids),
             )
         )
         self.env.cr.execute(
             SQL(
-                "SELECT partner_id, SUM(amount) FROM ev_wallet_transaction WHERE partner_id IN %s GROUP BY partner_id",
+                "SELECT partner_id, SUM(amount) FROM ev_wallet_transaction WHERE "
+                "partner_id IN %s GROUP BY partner_id",
                 tuple(partner_ids),
             )
         )
@@ -300,7 +304,8 @@ class EvWalletTransaction(models.Model):
                     or "/"
                 )
         lines = super().create(vals_list)
-        # The stored balance is derived from the ledger and rewritten in this transaction.
+        # The stored balance is derived from the ledger and rewritten in this
+        # transaction.
         lines.partner_id._compute_ev_wallet_balance()
         return lines
 
@@ -329,22 +334,23 @@ class EvWalletTransaction(models.Model):
                 )
             )
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Access helpers
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     @api.model
     def _ev_check_level(self, group_xmlid, what):
         if not self.env.su and not self.env.user.has_group(group_xmlid):
             raise AccessError(_("You are not allowed to %s.", what))
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Accounting documents
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     @api.model
     def _ev_owner(self, partner):
-        """The wallet belongs to the commercial partner (the driver, or the fleet company)."""
+        """The wallet belongs to the commercial partner (the driver, or the fleet
+        company)."""
         return partner.commercial_partner_id
 
     @api.model
@@ -409,10 +415,12 @@ class EvWalletTransaction(models.Model):
         payment=None,
         topup_request=None,
     ):
-        """Money in: a customer payment credited to the deposit account, then a ``topup`` line.
+        """Money in: a customer payment credited to the deposit account, then a
+        ``topup`` line.
 
-        ``payment`` is an already posted payment (online top-up: created by account_payment);
-        ``topup_request`` the pending transfer top-up an Operator confirms.
+        ``payment`` is an already posted payment (online top-up: created by
+        account_payment); ``topup_request`` the pending transfer top-up an Operator
+        confirms.
         """
         self._ev_check_level("ev_billing.group_ev_operator", _("top up a wallet"))
         partner = self._ev_owner(partner)
@@ -469,7 +477,8 @@ class EvWalletTransaction(models.Model):
     def _ev_withdraw(
         self, partner, amount, journal, memo=None, company=None, payment_date=None
     ):
-        """Money paid back to the driver: an outbound customer payment debiting the deposit."""
+        """Money paid back to the driver: an outbound customer payment debiting the
+        deposit."""
         self._ev_check_level("ev_billing.group_ev_manager", _("withdraw from a wallet"))
         partner = self._ev_owner(partner)
         company = company or self.env.company
@@ -477,7 +486,8 @@ class EvWalletTransaction(models.Model):
         if amount <= 0:
             raise UserError(_("A withdrawal must be positive."))
         accounting = company._ev_wallet_accounting()
-        # Refuse before any document is posted (create() checks again under the same lock).
+        # Refuse before any document is posted (create() checks again under the same
+        # lock).
         self._ev_check_can_pay_out(partner, amount, company)
         payment = self._ev_payment(
             company,
@@ -572,7 +582,7 @@ class EvWalletTransaction(models.Model):
             }
         )
 
-    # -- Sessions --------------------------------------------------------------------------------
+    # -- Sessions ----------------------------------------------------------------------
 
     @api.model
     def _ev_invoice_line_vals(self, session, tax):
@@ -621,9 +631,10 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_bill_sessions(self, sessions):
-        """Bill closed sessions: posted customer invoice (7 % VAT included, station analytic),
-        settled from the driver's deposit through the wallet journal, a ``charge`` ledger line
-        and an abbreviated tax invoice number. Idempotent: a billed session is skipped."""
+        """Bill closed sessions: posted customer invoice (7 % VAT included, station
+        analytic), settled from the driver's deposit through the wallet journal, a
+        ``charge`` ledger line and an abbreviated tax invoice number. Idempotent: a
+        billed session is skipped."""
         for session in sessions.sudo():
             if session.state != "done" or session.invoice_id:
                 continue
@@ -631,9 +642,10 @@ class EvWalletTransaction(models.Model):
                 [("session_id", "=", session.id), ("kind", "=", "charge")]
             ):
                 continue
-            # Two billings of one session at the same instant (replayed Stop events, crons): the
-            # wallet lock in create() makes the second one fail and retry, and it then skips above;
-            # the unique index on (session, charge) is the last guard.
+            # Two billings of one session at the same instant (replayed Stop events,
+            # crons): the wallet lock in create() makes the second one fail and retry,
+            # and it then skips above; the unique index on (session, charge) is the last
+            # guard.
             total = float(round_money(session.amount_total or 0.0))
             if total <= 0 or not session.partner_id:
                 continue
@@ -711,8 +723,8 @@ class EvWalletTransaction(models.Model):
         return True
 
     def _ev_refund(self, amount=None, reason=None):
-        """Give (part of) a charge back: a credit note on the session invoice, settled into the
-        driver's deposit through the wallet journal, and a ``refund`` line."""
+        """Give (part of) a charge back: a credit note on the session invoice, settled
+        into the driver's deposit through the wallet journal, and a ``refund`` line."""
         self._ev_check_level("ev_billing.group_ev_manager", _("refund a session"))
         self.ensure_one()
         charge = self.sudo()
@@ -814,7 +826,8 @@ class EvWalletTransaction(models.Model):
         )
 
     def action_reverse(self):
-        """Reverse a mistaken line with a new one (and Odoo's own reversal of its entry)."""
+        """Reverse a mistaken line with a new one (and Odoo's own reversal of its
+        entry)."""
         self._ev_check_level("ev_billing.group_ev_manager", _("reverse a wallet line"))
         new_lines = self.browse()
         for line in self.sudo():
@@ -854,18 +867,21 @@ class EvWalletTransaction(models.Model):
             )
         return new_lines
 
-    # ------------------------------------------------------------------------------------------
-    # Audit: wallet balance = ledger sum = general ledger of the deposit account, per driver
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
+    # Audit: wallet balance = ledger sum = general ledger of the deposit account, per
+    # driver
+    # ----------------------------------------------------------------------------------
 
     @api.model
     def _ev_wallet_audit(self):
-        """Return the drivers whose stored balance, ledger sum and deposit-account balance differ."""
+        """Return the drivers whose stored balance, ledger sum and deposit-account
+        balance differ."""
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
             SQL(
-                "SELECT partner_id, company_id, SUM(amount) FROM ev_wallet_transaction GROUP BY 1, 2"
+                "SELECT partner_id, company_id, SUM(amount) FROM "
+                "ev_wallet_transaction GROUP BY 1, 2"
             )
         )
         ledger = {(p, c): s for p, c, s in cr.fetchall()}
@@ -890,7 +906,8 @@ class EvWalletTransaction(models.Model):
             general.update({(p, company.id): s for p, s in cr.fetchall()})
         cr.execute(
             SQL(
-                "SELECT id, ev_wallet_balance FROM res_partner WHERE ev_wallet_balance <> 0"
+                "SELECT id, ev_wallet_balance FROM res_partner WHERE "
+                "ev_wallet_balance <> 0"
             )
         )
         stored = dict(cr.fetchall())
@@ -929,7 +946,8 @@ class EvWalletTransaction(models.Model):
         for diff in differences:
             partner = self.env["res.partner"].browse(diff["partner_id"])
             _logger.error(
-                "Wallet audit: %s (id %s) balance %.2f, ledger %.2f, general ledger %.2f",
+                "Wallet audit: %s (id %s) balance %.2f, ledger %.2f, general ledger "
+                "%.2f",
                 partner.display_name,
                 partner.id,
                 diff["balance"],
@@ -938,7 +956,8 @@ class EvWalletTransaction(models.Model):
             )
             partner.sudo().message_post(
                 body=_(
-                    "Wallet audit difference: balance %(balance).2f, ledger %(ledger).2f, general ledger %(gl).2f.",
+                    "Wallet audit difference: balance %(balance).2f, ledger "
+                    "%(ledger).2f, general ledger %(gl).2f.",
                     balance=diff["balance"],
                     ledger=diff["ledger"],
                     gl=diff["general_ledger"],
@@ -975,13 +994,14 @@ class EvWalletTransaction(models.Model):
             "target": "new",
         }
 
-    # -- Reports ---------------------------------------------------------------------------------
+    # -- Reports -----------------------------------------------------------------------
 
     @api.model
     def _ev_period(
         self, period, ref_day=None, date_from=None, date_to=None, company=None
     ):
-        """(first day, last day) of a billing cycle, month or year containing ``ref_day``, or a custom period."""
+        """(first day, last day) of a billing cycle, month or year containing
+        ``ref_day``, or a custom period."""
         ref_day = ref_day or fields.Date.context_today(self)
         company = company or self.env.company
         if period == "cycle":

@@ -6,9 +6,10 @@ WALLET_REFERENCE_PREFIX = "EVW"
 class PaymentTransaction(models.Model):
     """Online wallet top-up through any installed payment provider.
 
-    A transaction whose reference starts with ``EVW`` credits the payer's wallet when the provider
-    confirms it: account_payment creates the customer payment (here on the deposit account), then
-    the wallet gets exactly one ``topup`` line, however many notifications arrive.
+    A transaction whose reference starts with ``EVW`` credits the payer's wallet when
+    the provider confirms it: account_payment creates the customer payment (here on the
+    deposit account), then the wallet gets exactly one ``topup`` line, however many
+    notifications arrive.
     """
 
     _inherit = "payment.transaction"

@@ -7,14 +7,15 @@ WALLET_JOURNAL_CODE = "EVW"
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    # -- Wallet accounting ------------------------------------------------------------------
+    # -- Wallet accounting -------------------------------------------------------------
     ev_wallet_journal_id = fields.Many2one(
         "account.journal",
         string="Wallet Journal",
         check_company=True,
         domain="[('type', 'in', ('bank', 'cash'))]",
-        help="Payment journal through which drivers' deposits settle their session invoices and "
-        "receive refunds. Its payment methods use the deposit account as outstanding account.",
+        help="Payment journal through which drivers' deposits settle their session "
+        "invoices and receive refunds. Its payment methods use the deposit account as "
+        "outstanding account.",
     )
     ev_deposit_account_id = fields.Many2one(
         "account.account",
@@ -27,7 +28,8 @@ class ResCompany(models.Model):
         "account.account",
         string="Wallet Adjustment Account",
         check_company=True,
-        help="Counterpart of manual wallet adjustments (goodwill credits, corrections).",
+        help="Counterpart of manual wallet adjustments (goodwill credits, "
+        "corrections).",
     )
     ev_vat_tax_id = fields.Many2one(
         "account.tax",
@@ -46,10 +48,10 @@ class ResCompany(models.Model):
         string="Allowed Overdraft",
         currency_field="currency_id",
         default=0.0,
-        help="How far past the balance the charger may keep running; the session is billed in full "
-        "and the wallet goes negative by what it cost.",
+        help="How far past the balance the charger may keep running; the session is "
+        "billed in full and the wallet goes negative by what it cost.",
     )
-    # -- Tax documents ----------------------------------------------------------------------
+    # -- Tax documents -----------------------------------------------------------------
     ev_abb_prefix = fields.Char(
         string="Abbreviated Tax Invoice Prefix",
         default="ABB",
@@ -66,12 +68,13 @@ class ResCompany(models.Model):
         help="Day of the month on which a billing cycle starts (1-28).",
     )
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Defaults created for any chart of accounts
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     def _ev_wallet_accounting(self):
-        """The wallet's journal, deposit account, adjustment account and VAT of this company.
+        """The wallet's journal, deposit account, adjustment account and VAT of this
+        company.
 
         Missing ones are created from the installed chart of accounts (any chart): the
         defaults work on a fresh company as soon as it has a chart.
@@ -85,7 +88,8 @@ class ResCompany(models.Model):
         ):
             raise UserError(
                 _(
-                    "Company %s has no chart of accounts: install one before using wallets.",
+                    "Company %s has no chart of accounts: install one before using "
+                    "wallets.",
                     company.name,
                 )
             )
@@ -162,8 +166,9 @@ class ResCompany(models.Model):
                     "company_id": self.id,
                 }
             )
-        # Settling an invoice from the wallet (inbound) or refunding to it (outbound) moves the
-        # money between the receivable and the driver's deposit: the deposit is the outstanding account.
+        # Settling an invoice from the wallet (inbound) or refunding to it (outbound)
+        # moves the money between the receivable and the driver's deposit: the deposit
+        # is the outstanding account.
         (
             journal.inbound_payment_method_line_ids
             + journal.outbound_payment_method_line_ids
@@ -190,7 +195,8 @@ class ResCompany(models.Model):
                     "price_include_override": "tax_included",
                 }
             )
-        # No 7 % sale tax in this chart: book the VAT where the chart books its other sale taxes.
+        # No 7 % sale tax in this chart: book the VAT where the chart books its other
+        # sale taxes.
         model = Tax.search(domain, limit=1)
         vat_account = model.invoice_repartition_line_ids.filtered(
             lambda line: line.repartition_type == "tax"
@@ -241,17 +247,19 @@ class ResCompany(models.Model):
 
     @api.model
     def _ev_wallet_install_defaults(self):
-        """On install: wallet defaults for every company that already has a chart of accounts."""
+        """On install: wallet defaults for every company that already has a chart of
+        accounts."""
         for company in self.search([]):
             if company.chart_template:
                 company._ev_wallet_accounting()
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Bank transfer top-ups and PromptPay QR
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     def _ev_topup_bank_journal(self, bank_account=None):
-        """Bank journal receiving transfer top-ups: the one of ``bank_account``, else the first bank journal."""
+        """Bank journal receiving transfer top-ups: the one of ``bank_account``, else
+        the first bank journal."""
         self.ensure_one()
         Journal = self.env["account.journal"].sudo()
         domain = [
@@ -267,9 +275,9 @@ class ResCompany(models.Model):
     def _ev_promptpay_bank_account(self):
         """The company bank account a driver can pay by QR code, or an empty recordset.
 
-        Available only when Odoo can build an EMV QR code for it (account_qr_code_emv with a
-        localisation such as l10n_th, whose PromptPay proxy is set on the account): nothing here
-        depends on those modules being installed.
+        Available only when Odoo can build an EMV QR code for it (account_qr_code_emv
+        with a localisation such as l10n_th, whose PromptPay proxy is set on the
+        account): nothing here depends on those modules being installed.
         """
         self.ensure_one()
         Bank = self.env["res.partner.bank"].sudo()
@@ -305,9 +313,9 @@ class ResCompany(models.Model):
                 return bank
         return Bank
 
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
     # Abbreviated tax invoice numbers: one sequence per station
-    # ------------------------------------------------------------------------------------------
+    # ----------------------------------------------------------------------------------
 
     def _ev_abb_sequence_code(self, station):
         return f"ev_billing.abb.{station.id}"

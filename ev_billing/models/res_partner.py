@@ -39,12 +39,13 @@ class ResPartner(models.Model):
             partner.ev_portal_login = partner.sudo().user_ids[:1].login or False
 
     def _ev_records_to_trash(self):
-        # Only drivers go to the EV Trash; other contacts keep Odoo's usual deletion rules.
+        # Only drivers go to the EV Trash; other contacts keep Odoo's usual deletion
+        # rules.
         return self.filtered("ev_is_driver")
 
     def _ev_move_to_trash(self):
-        # A driver in the Trash no longer logs in to the portal. Odoo refuses to archive a
-        # contact whose user is active, so their portal users are archived first.
+        # A driver in the Trash no longer logs in to the portal. Odoo refuses to archive
+        # a contact whose user is active, so their portal users are archived first.
         self.env["res.users"].sudo().search(
             [("partner_id", "in", self.ids), ("share", "=", True)]
         ).write({"active": False})
@@ -71,7 +72,8 @@ class ResPartner(models.Model):
 
     def action_ev_grant_portal(self):
         """Give drivers a portal user whose login is their phone number."""
-        # Users are created and changed as superuser below: only EV Operators may ask for it.
+        # Users are created and changed as superuser below: only EV Operators may ask
+        # for it.
         if not self.env.user.has_group("ev_billing.group_ev_operator"):
             raise AccessError(_("Only an EV Operator can give drivers portal access."))
         self.check_access("write")
@@ -127,7 +129,8 @@ class ResPartner(models.Model):
     def _ev_start_check(self, charger):
         """(may start, why not, max energy Wh or None) for this driver at this charger.
 
-        The wallet decides whether the balance allows a start and how much energy it pays for.
+        The wallet decides whether the balance allows a start and how much energy it
+        pays for.
         """
         self.ensure_one()
         if not self.active:

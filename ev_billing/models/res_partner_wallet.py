@@ -2,7 +2,8 @@ from odoo import _, api, fields, models
 
 
 class ResPartner(models.Model):
-    """The driver's wallet: ``ev.wallet.transaction`` is the ledger, the balance is derived from it."""
+    """The driver's wallet: ``ev.wallet.transaction`` is the ledger, the balance is
+    derived from it."""
 
     _inherit = "res.partner"
 
@@ -77,14 +78,16 @@ class ResPartner(models.Model):
             < 0
         ):
             return False, _(
-                "The wallet holds %(balance)s; starting a session needs at least %(minimum)s.",
+                "The wallet holds %(balance)s; starting a session needs at least "
+                "%(minimum)s.",
                 balance=currency.format(wallet.ev_wallet_balance),
                 minimum=currency.format(company.ev_wallet_min_balance),
             )
         return True, ""
 
     def _ev_wallet_spendable_amount(self):
-        """What a session may cost before the charger is stopped: balance + allowed overdraft."""
+        """What a session may cost before the charger is stopped: balance + allowed
+        overdraft."""
         self.ensure_one()
         wallet = self.commercial_partner_id
         company = self._ev_wallet_company()

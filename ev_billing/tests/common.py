@@ -9,11 +9,11 @@ from odoo.tools import SQL, mute_logger
 
 
 class EvBillingCommon(TransactionCase):
-    """Shared EV Billing fixture: one company with a station, two chargers with connectors,
-    two drivers with RFID cards, and one user per EV admin level.
+    """Shared EV Billing fixture: one company with a station, two chargers with
+    connectors, two drivers with RFID cards, and one user per EV admin level.
 
-    Other test classes inherit it and extend ``setUpClass``; keep every record reachable as
-    a class attribute so they can build on it.
+    Other test classes inherit it and extend ``setUpClass``; keep every record reachable
+    as a class attribute so they can build on it.
     """
 
     @classmethod
@@ -142,7 +142,8 @@ class EvBillingCommon(TransactionCase):
 
     @classmethod
     def _ev_trash_entry(cls, record):
-        """The open Trash entry of ``record`` (empty recordset if it is not in the Trash)."""
+        """The open Trash entry of ``record`` (empty recordset if it is not in the
+        Trash)."""
         return (
             cls.env["ev.trash"]
             .sudo()
@@ -156,7 +157,8 @@ class EvBillingCommon(TransactionCase):
         )
 
     def _ev_row_exists(self, record):
-        """Whether the database row of ``record`` still exists, asked in SQL past the ORM."""
+        """Whether the database row of ``record`` still exists, asked in SQL past the
+        ORM."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -169,8 +171,9 @@ class EvBillingCommon(TransactionCase):
 
     @contextmanager
     def assertEvDuplicateRefused(self):
-        """A duplicate is refused, by the SQL unique constraint (``IntegrityError``, which the RPC
-        layer shows as a validation message) or by the Python check that backs it."""
+        """A duplicate is refused, by the SQL unique constraint (``IntegrityError``,
+        which the RPC layer shows as a validation message) or by the Python check that
+        backs it."""
         with TestCase.assertRaises(self, (IntegrityError, ValidationError)) as caught:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 yield caught

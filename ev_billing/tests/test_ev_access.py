@@ -9,7 +9,8 @@ from .common import EvBillingCommon
 
 @tagged("post_install", "-at_install")
 class TestEvAdminLevels(EvBillingCommon):
-    """The four EV admin levels form one chain; each level may do what the issue lists, no more."""
+    """The four EV admin levels form one chain; each level may do what the issue lists,
+    no more."""
 
     def test_levels_form_one_chain(self):
         expected = {
@@ -243,7 +244,8 @@ class TestEvAdminLevels(EvBillingCommon):
 
 @tagged("post_install", "-at_install")
 class TestEvAdminList(EvBillingCommon):
-    """Management › Admins lists EV admins with their level (searchable) and last login."""
+    """Management › Admins lists EV admins with their level (searchable) and last
+    login."""
 
     def test_search_by_level(self):
         Users = self.env["res.users"].with_context(active_test=False)
@@ -304,7 +306,8 @@ class TestEvAdminList(EvBillingCommon):
 
 @tagged("post_install", "-at_install")
 class TestEvMultiCompany(EvBillingCommon):
-    """A user of company B sees none of company A's stations, chargers, connectors or cards."""
+    """A user of company B sees none of company A's stations, chargers, connectors or
+    cards."""
 
     @classmethod
     def setUpClass(cls):
@@ -363,7 +366,8 @@ class TestEvMultiCompany(EvBillingCommon):
 
     def test_charger_must_belong_to_users_company(self):
         env = self._env_b()
-        # AccessError is a UserError: either the record rule or the company check refuses it
+        # AccessError is a UserError: either the record rule or the company check
+        # refuses it
         with self.assertRaises(UserError), mute_logger("odoo.models"):
             env["ev.charger"].create(
                 {"name": "Sneaky", "identity": "B-CP-2", "station_id": self.station.id}

@@ -46,7 +46,8 @@ class TestEvIdTag(EvBillingCommon):
             )
 
     def test_unique_in_database_too(self):
-        # the SQL constraint backs the Python one (e.g. two cards created in concurrent transactions)
+        # the SQL constraint backs the Python one (e.g. two cards created in concurrent
+        # transactions)
         self.env.flush_all()
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             self.env.cr.execute(
@@ -81,7 +82,8 @@ class TestEvIdTag(EvBillingCommon):
 
 @tagged("post_install", "-at_install")
 class TestEvDriver(EvBillingCommon):
-    """An Operator adds a driver (partner with ev_is_driver and a phone) and assigns RFID cards."""
+    """An Operator adds a driver (partner with ev_is_driver and a phone) and assigns
+    RFID cards."""
 
     def test_operator_adds_driver_and_card_in_the_form(self):
         Partner = (

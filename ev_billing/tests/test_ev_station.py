@@ -135,8 +135,8 @@ class TestEvStation(EvBillingCommon):
         )
 
     def test_master_data_views(self):
-        """Each master-data model has list, form, kanban (where the issue asks) and search views
-        that load for a Viewer."""
+        """Each master-data model has list, form, kanban (where the issue asks) and
+        search views that load for a Viewer."""
         expected = {
             "ev.station": ("list", "form", "kanban", "search"),
             "ev.charger": ("list", "form", "kanban", "search"),

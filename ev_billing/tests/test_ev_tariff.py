@@ -80,7 +80,8 @@ class TestEvTariffConfiguration(EvTariffCommon):
         self.assertEqual(tariff.exempt_window_ids.display_name, "22:30–06:00")
 
     def test_manager_types_the_tesla_example_and_every_rule_in_the_form(self):
-        """Every rule of the brochure through the form: the result is what the pricing core expects."""
+        """Every rule of the brochure through the form: the result is what the pricing
+        core expects."""
         with Form(
             self.env["ev.tariff"]
             .with_user(self.user_manager)
@@ -223,7 +224,8 @@ class TestEvTariffConfiguration(EvTariffCommon):
         self.assertEqual(
             progressive.blocks, pricing.UtilityRates.progressive_mea_1_1_2().blocks
         )
-        # 10 kWh on-peak, 10 kWh off-peak at the seed's TOU: 57.98 + 26.37 energy, 18.69 Ft
+        # 10 kWh on-peak, 10 kWh off-peak at the seed's TOU: 57.98 + 26.37 energy, 18.69
+        # Ft
         cost = self.env.ref("ev_billing.ev_utility_rate_tou_seed")._ev_energy_cost(
             {"on_peak": 10000, "off_peak": 10000}
         )
@@ -385,7 +387,8 @@ class TestEvTariffQuote(EvTariffCommon):
         )
 
     def test_quote_across_the_peak_boundary(self):
-        # 21:00 Bangkok Wednesday on a 7.4 kW connector (6.66 kW): 1 h on-peak, the rest off-peak
+        # 21:00 Bangkok Wednesday on a 7.4 kW connector (6.66 kW): 1 h on-peak, the rest
+        # off-peak
         quote = self.env["ev.tariff"]._ev_quote(
             13.32,
             "member",
@@ -416,7 +419,8 @@ class TestEvTariffQuote(EvTariffCommon):
         energy = self.tariff._energy_wh_for_amount(
             "member", 100, SATURDAY_10H, calendar, 11
         )
-        # 4.5 THB/kWh off-peak: 22.223 kWh cost 100.0035, rounded to 100.00; 22.224 kWh cost 100.01
+        # 4.5 THB/kWh off-peak: 22.223 kWh cost 100.0035, rounded to 100.00; 22.224 kWh
+        # cost 100.01
         self.assertEqual(energy, 22223)
         price = pricing.quote(
             self.tariff._ev_rates(),

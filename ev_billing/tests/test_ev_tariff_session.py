@@ -11,7 +11,8 @@ WED_10H = datetime(2025, 3, 12, 3, 0)  # Wednesday 12 March 2025, 10:00 Bangkok:
 
 @tagged("post_install", "-at_install")
 class TestEvTariffSession(EvTariffCommon):
-    """The tariff hooks of ev.session: frozen at start, priced at unplug with each part shown."""
+    """The tariff hooks of ev.session: frozen at start, priced at unplug with each part
+    shown."""
 
     @classmethod
     def setUpClass(cls):
@@ -61,7 +62,8 @@ class TestEvTariffSession(EvTariffCommon):
             {"energy_price_on_peak": 100.0, "overstay_fee_on_peak": 100.0}
         )
         self.tariff.exempt_window_ids.unlink()
-        # 10 kWh in one on-peak hour, unplugged 25 minutes later: 15 minutes after the 10-minute grace
+        # 10 kWh in one on-peak hour, unplugged 25 minutes later: 15 minutes after the
+        # 10-minute grace
         self._close(
             session,
             10000,
@@ -84,7 +86,8 @@ class TestEvTariffSession(EvTariffCommon):
         self.assertAlmostEqual(session.margin, 142.96, places=2)
 
     def test_energy_split_by_meter_timeline_and_exempt_night(self):
-        # 21:00 → 23:00 Bangkok on Wednesday; 9 kWh before 22:00 by the samples, 1 kWh after
+        # 21:00 → 23:00 Bangkok on Wednesday; 9 kWh before 22:00 by the samples, 1 kWh
+        # after
         start = datetime(2025, 3, 12, 14, 0)
         session = self._session(self.connector_1_1, 2, start)
         session._ocpp_meter_values(
@@ -124,7 +127,8 @@ class TestEvTariffSession(EvTariffCommon):
             {"company_id": self.company.id}
         )
         self.station.tariff_id = tesla
-        # B occupies a second connector until 11:20 Bangkok; the station has 3 connectors
+        # B occupies a second connector until 11:20 Bangkok; the station has 3
+        # connectors
         other = self._session(self.connector_1_2, 11, WED_10H, tag="BB000002")
         self._close(
             other,
@@ -133,8 +137,9 @@ class TestEvTariffSession(EvTariffCommon):
             WED_10H + timedelta(hours=1, minutes=20),
         )
         session = self._session(self.connector_1_1, 12, WED_10H)
-        # charging ends 11:00, unplug 11:30: 2/3 occupied until 11:20 (charged), 1/3 after (not charged);
-        # past the 5-minute grace the fee runs from the end of charging
+        # charging ends 11:00, unplug 11:30: 2/3 occupied until 11:20 (charged), 1/3
+        # after (not charged); past the 5-minute grace the fee runs from the end of
+        # charging
         self._close(
             session,
             10000,

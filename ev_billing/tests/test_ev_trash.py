@@ -9,10 +9,12 @@ from .common import EvBillingCommon
 
 @tagged("post_install", "-at_install")
 class TestEvTrash(EvBillingCommon):
-    """Deleting a station, charger, driver or EV admin files it in the Trash; nothing is purged."""
+    """Deleting a station, charger, driver or EV admin files it in the Trash; nothing is
+    purged."""
 
     def assertTrashed(self, record, by_user):
-        """``record`` left the normal lists, kept its row, and is in the Trash, deleted by ``by_user``."""
+        """``record`` left the normal lists, kept its row, and is in the Trash, deleted
+        by ``by_user``."""
         self.assertTrue(
             self._ev_row_exists(record), f"{record} was removed from the database"
         )
@@ -222,7 +224,8 @@ class TestEvTrash(EvBillingCommon):
 
 @tagged("post_install", "-at_install")
 class TestEvTrashRpc(HttpCase, EvBillingCommon):
-    """Deleting through RPC (`/web/dataset/call_kw` unlink, what the UI does) also goes to the Trash."""
+    """Deleting through RPC (`/web/dataset/call_kw` unlink, what the UI does) also goes
+    to the Trash."""
 
     def _call_kw(self, model, method, ids, kwargs=None):
         try:
@@ -236,7 +239,8 @@ class TestEvTrashRpc(HttpCase, EvBillingCommon):
                 },
             )
         finally:
-            # the request ran in its own cursor on this transaction: drop what this env cached
+            # the request ran in its own cursor on this transaction: drop what this env
+            # cached
             self.env.invalidate_all()
 
     def test_rpc_unlink_goes_to_trash_and_purge_is_refused(self):
@@ -256,7 +260,8 @@ class TestEvTrashRpc(HttpCase, EvBillingCommon):
                 self.assertEqual(
                     record.with_context(active_test=False).ev_trashed_by_id.login, login
                 )
-                # a second unlink (a purge attempt) is refused, for the Administrator too
+                # a second unlink (a purge attempt) is refused, for the Administrator
+                # too
                 for purger in (login, "ev_admin"):
                     self.authenticate(purger, purger)
                     with (

@@ -13,8 +13,8 @@ from odoo.tools import SQL, mute_logger
 class TestEvWalletConcurrency(TransactionCase):
     """Two debits of one wallet in two real transactions at the same instant.
 
-    The data is committed from separate cursors (the test cursor is invisible to them) and
-    removed again at the end.
+    The data is committed from separate cursors (the test cursor is invisible to them)
+    and removed again at the end.
     """
 
     def setUp(self):
@@ -55,14 +55,16 @@ class TestEvWalletConcurrency(TransactionCase):
         )
 
     def _race(self, kind, amount):
-        """First transaction debits and holds the lock; the second one starts its snapshot,
-        blocks on the lock, then must see the first one's debit (after a retry), never its own
-        stale balance. Returns what the second transaction went through."""
+        """First transaction debits and holds the lock; the second one starts its
+        snapshot, blocks on the lock, then must see the first one's debit (after a
+        retry), never its own stale balance. Returns what the second transaction went
+        through."""
         outcome = {"conflicts": 0}
         second_started = threading.Event()
         first_locked = threading.Event()
 
-        # Environments are built here: the registry lock is held by the test runner's thread.
+        # Environments are built here: the registry lock is held by the test runner's
+        # thread.
         cr2 = self.registry.cursor()
         self.addCleanup(cr2.close)
         env = api.Environment(cr2, SUPERUSER_ID, {})
@@ -122,7 +124,8 @@ class TestEvWalletConcurrency(TransactionCase):
             balance = cr.fetchone()[0]
             cr.execute(
                 SQL(
-                    "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM ev_wallet_transaction WHERE partner_id = %s",
+                    "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM "
+                    "ev_wallet_transaction WHERE partner_id = %s",
                     self.partner_id,
                 )
             )
@@ -141,6 +144,7 @@ class TestEvWalletConcurrency(TransactionCase):
         outcome = self._race("charge", 60.0)
         self.assertEqual(outcome["result"], "debited", outcome)
         self.assertGreaterEqual(outcome["conflicts"], 1)
-        # Both charges count: the second one was applied on top of the first (billed in full).
+        # Both charges count: the second one was applied on top of the first (billed in
+        # full).
         self.assertEqual(outcome["balance_after"], -20.0)
         self.assertEqual(self._state(), (-20.0, -20.0, 3))

@@ -5,8 +5,9 @@ from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
 @tagged("post_install", "-at_install")
 class TestEvWalletOnlineTopup(AccountPaymentCommon):
-    """Online top-up through a payment provider: Odoo's own test provider (payment_demo when it
-    is installed, otherwise the dummy provider of the payment tests) with the account_payment flow."""
+    """Online top-up through a payment provider: Odoo's own test provider (payment_demo
+    when it is installed, otherwise the dummy provider of the payment tests) with the
+    account_payment flow."""
 
     @classmethod
     def setUpClass(cls):
@@ -31,7 +32,8 @@ class TestEvWalletOnlineTopup(AccountPaymentCommon):
     def test_confirmation_replayed_credits_once(self):
         tx = self._wallet_tx()
         self.assertTrue(tx.ev_wallet_topup)
-        # The provider notifies twice, the post-processing runs twice (status page and cron).
+        # The provider notifies twice, the post-processing runs twice (status page and
+        # cron).
         tx._set_done()
         tx._set_done()
         tx._post_process()

@@ -8,7 +8,8 @@ from .wallet_common import EvWalletCommon
 
 @tagged("post_install", "-at_install")
 class TestEvWalletPortal(HttpCase, EvWalletCommon):
-    """/my/wallet as a driver sees it: own balance and ledger only, tax invoice requests for own sessions."""
+    """/my/wallet as a driver sees it: own balance and ledger only, tax invoice requests
+    for own sessions."""
 
     @classmethod
     def setUpClass(cls):
@@ -182,8 +183,9 @@ class TestEvWalletPortal(HttpCase, EvWalletCommon):
         )
 
     def test_promptpay_hidden_without_a_qr_capable_bank_account(self):
-        """Without l10n_th's PromptPay on a company bank account (here: a generic chart, a plain
-        bank account on the bank journal) the option is not offered and the route refuses."""
+        """Without l10n_th's PromptPay on a company bank account (here: a generic chart,
+        a plain bank account on the bank journal) the option is not offered and the
+        route refuses."""
         self.bank_journal.bank_account_id = self.env["res.partner.bank"].create(
             {"acc_number": "123-4-56789-0", "partner_id": self.company.partner_id.id}
         )
@@ -201,7 +203,9 @@ class TestEvWalletPortal(HttpCase, EvWalletCommon):
         )
 
     def test_topup_tour(self):
-        """Headless Chromium: /my/wallet, an amount, Top up online, Odoo's payment page."""
+        """Headless Chromium: /my/wallet, an amount, Top up online, Odoo's payment
+        page."""
         self.start_tour("/my/wallet", "ev_billing_wallet_topup_tour", login="w_portal")
-        # Only the payment page was shown: nothing is credited until a provider confirms.
+        # Only the payment page was shown: nothing is credited until a provider
+        # confirms.
         self.assertEqual(self.driver.ev_wallet_balance, 1073.5)

@@ -11,10 +11,11 @@ from .wallet_common import EvWalletCommon
 
 @tagged("post_install", "-at_install", "post_install_l10n")
 class TestEvWalletPromptPay(HttpCase, EvWalletCommon):
-    """PromptPay QR top-up with Odoo's own l10n_th + account_qr_code_emv, on a Thai company.
+    """PromptPay QR top-up with Odoo's own l10n_th + account_qr_code_emv, on a Thai
+    company.
 
-    ev_billing does not depend on l10n_th: these tests run in a database where it is installed
-    (``-i ev_billing,l10n_th``) and are skipped otherwise.
+    ev_billing does not depend on l10n_th: these tests run in a database where it is
+    installed (``-i ev_billing,l10n_th``) and are skipped otherwise.
     """
 
     @classmethod
@@ -22,7 +23,8 @@ class TestEvWalletPromptPay(HttpCase, EvWalletCommon):
     def setUpClass(cls):
         if "l10n_th" not in Registry(get_db_name())._init_modules:
             raise SkipTest(
-                "PromptPay QR needs Odoo's l10n_th, which is not installed in this database "
+                "PromptPay QR needs Odoo's l10n_th, which is not installed in this "
+                "database "
                 "(run these tests with -i ev_billing,l10n_th)"
             )
         super().setUpClass()

@@ -70,7 +70,8 @@ class TestEvTaxInvoice(EvWalletCommon):
         self.assertEqual(full.partner_id.ev_tax_branch, "00002")
         self.assertEqual(full.amount_total, 160.5)
         self.assertEqual(full.amount_tax, 10.5)
-        # Settled by the credit notes of the abbreviated invoices (Odoo shows it as such).
+        # Settled by the credit notes of the abbreviated invoices (Odoo shows it as
+        # such).
         self.assertEqual(full.amount_residual, 0.0)
         self.assertIn(full.payment_state, ("paid", "reversed"))
         self.assertEqual(sessions.mapped("full_tax_invoice_number"), [full.name] * 2)

@@ -9,7 +9,8 @@ from .wallet_common import EvWalletCommon
 
 @tagged("post_install", "-at_install")
 class TestEvWalletTopupRequest(EvWalletCommon):
-    """Transfer top-ups wait in Pending Transfers until an Operator confirms the money arrived."""
+    """Transfer top-ups wait in Pending Transfers until an Operator confirms the money
+    arrived."""
 
     def _request(self, amount=500.0, partner=None, user=None, **vals):
         Request = self.env["ev.wallet.topup.request"].with_user(
@@ -66,8 +67,8 @@ class TestEvWalletTopupRequest(EvWalletCommon):
         self.assertEqual(self.driver.ev_wallet_balance, 200.0)
 
     def test_confirm_rereads_the_state_after_the_lock(self):
-        """A confirm that waited behind a concurrent one reads the state again: the record it
-        holds in memory still says pending, the database says done."""
+        """A confirm that waited behind a concurrent one reads the state again: the
+        record it holds in memory still says pending, the database says done."""
         request = self._request(150.0)
         self.assertEqual(request.state, "pending")  # in the cache
         self.env.flush_all()
@@ -124,12 +125,14 @@ class TestEvWalletTopupRequest(EvWalletCommon):
         with self.assertRaises(AccessError):
             self._request(10.0, user=self.user_viewer)
         self.assertEqual(request.state, "pending")
-        # An Operator cannot mark it received without crediting the wallet, or set a ledger line.
+        # An Operator cannot mark it received without crediting the wallet, or set a
+        # ledger line.
         with self.assertRaises(AccessError):
             request.with_user(self.user_operator).write({"state": "done"})
         with self.assertRaises(AccessError):
             self._request(10.0, state="done")
-        # A portal driver reads their own request, never another driver's, and changes none.
+        # A portal driver reads their own request, never another driver's, and changes
+        # none.
         other = self._request(99.0, partner=self.driver_2)
         Portal = self.env["ev.wallet.topup.request"].with_user(self.portal_user)
         self.assertEqual(Portal.search([]), request)

@@ -7,9 +7,9 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
 class EvWalletCommon(AccountTestInvoicingCommon):
-    """Wallet fixture on a company with a real chart of accounts (generic_coa): one station with
-    an analytic account, one charger, two drivers (one with a portal user) and one user per EV
-    admin level."""
+    """Wallet fixture on a company with a real chart of accounts (generic_coa): one
+    station with an analytic account, one charger, two drivers (one with a portal user)
+    and one user per EV admin level."""
 
     @classmethod
     def setUpClass(cls):
@@ -112,7 +112,8 @@ class EvWalletCommon(AccountTestInvoicingCommon):
         kwh=10.0,
         stop=datetime(2025, 3, 3, 8, 0),
     ):
-        """A priced, closed session as the tariff engine leaves it (amounts VAT included)."""
+        """A priced, closed session as the tariff engine leaves it (amounts VAT
+        included)."""
         cls._tx += 1
         return (
             cls.env["ev.session"]
@@ -139,7 +140,8 @@ class EvWalletCommon(AccountTestInvoicingCommon):
         )
 
     def _lines(self, move):
-        """{(account code, partner): balance} of a move, for exact journal entry assertions."""
+        """{(account code, partner): balance} of a move, for exact journal entry
+        assertions."""
         result = {}
         for line in move.line_ids:
             key = (line.account_id.code, line.partner_id.name or "")

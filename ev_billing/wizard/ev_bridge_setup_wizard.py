@@ -5,8 +5,9 @@ from odoo.exceptions import AccessError
 
 
 class EvBridgeSetupWizard(models.TransientModel):
-    """Administrators connect Odoo and ev_ocpp_bridge: where the bridge's command API is, the
-    token Odoo sends it, and a new API key for the bridge's technical user (shown once)."""
+    """Administrators connect Odoo and ev_ocpp_bridge: where the bridge's command API
+    is, the token Odoo sends it, and a new API key for the bridge's technical user
+    (shown once)."""
 
     _name = "ev.bridge.setup.wizard"
     _description = "OCPP Bridge Access"
@@ -52,7 +53,8 @@ class EvBridgeSetupWizard(models.TransientModel):
         return self._reopen()
 
     def action_generate_api_key(self):
-        """A new key for the technical user; older keys keep working until revoked in Settings › Users."""
+        """A new key for the technical user; older keys keep working until revoked in
+        Settings › Users."""
         self._check_admin()
         bridge_user = self.env.ref("ev_billing.user_ev_bridge")
         self.api_key = (

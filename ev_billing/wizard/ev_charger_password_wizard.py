@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class EvChargerPasswordWizard(models.TransientModel):
-    """Set the HTTP Basic password a charger presents to the bridge (OCPP security profile 1/2)."""
+    """Set the HTTP Basic password a charger presents to the bridge (OCPP security
+    profile 1/2)."""
 
     _name = "ev.charger.password.wizard"
     _description = "Set Charger Password"
@@ -13,6 +14,7 @@ class EvChargerPasswordWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         self.charger_id.set_password(self.password)
-        # password is required: drop the whole wizard row rather than keep the clear text around
+        # password is required: drop the whole wizard row rather than keep the clear
+        # text around
         self.sudo().unlink()
         return {"type": "ir.actions.act_window_close"}

@@ -3,7 +3,8 @@ from odoo.exceptions import AccessError, UserError
 
 
 class EvTaxInvoiceRequest(models.TransientModel):
-    """Issue a full tax invoice for one or more sessions, or record one issued elsewhere."""
+    """Issue a full tax invoice for one or more sessions, or record one issued
+    elsewhere."""
 
     _name = "ev.tax.invoice.request"
     _description = "Full Tax Invoice Request"

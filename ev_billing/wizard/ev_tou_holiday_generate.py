@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class EvTouHolidayGenerate(models.TransientModel):
-    """Generate a year's Thai public holidays into the TOU calendar (existing days are kept)."""
+    """Generate a year's Thai public holidays into the TOU calendar (existing days are
+    kept)."""
 
     _name = "ev.tou.holiday.generate"
     _description = "Generate TOU Holidays"

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class EvWalletOperation(models.TransientModel):
-    """Desk top-up (Operator), withdrawal (Manager) or adjustment (Manager) of a driver's wallet."""
+    """Desk top-up (Operator), withdrawal (Manager) or adjustment (Manager) of a
+    driver's wallet."""
 
     _name = "ev.wallet.operation"
     _description = "Wallet Top-up / Withdrawal"

@@ -19,7 +19,8 @@ COLUMNS = [
 
 
 class EvWalletReport(models.TransientModel):
-    """Top-ups and withdrawals of a billing cycle, month, year or custom period, as an Excel file."""
+    """Top-ups and withdrawals of a billing cycle, month, year or custom period, as an
+    Excel file."""
 
     _name = "ev.wallet.report"
     _description = "Wallet Top-up / Withdrawal Report"
@@ -107,7 +108,8 @@ class EvWalletReport(models.TransientModel):
         )
         sheet.append([self.company_id.name, f"{self.date_from} – {self.date_to}"])
         sheet.append([])
-        sheet.append([self.env._(name) for name, _width in COLUMNS])  # pylint: disable=translation-required
+        # pylint: disable=translation-required
+        sheet.append([self.env._(name) for name, _width in COLUMNS])
         header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
@@ -167,6 +169,7 @@ class EvWalletReport(models.TransientModel):
         self.file_name = f"wallet_{self.date_from}_{self.date_to}.xlsx"
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/ev.wallet.report/{self.id}/file_data/{self.file_name}?download=true",
+            "url": f"/web/content/ev.wallet.report/{self.id}/file_data/"
+            f"{self.file_name}?download=true",
             "target": "self",
         }
