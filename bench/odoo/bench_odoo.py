@@ -33,10 +33,7 @@ import argparse
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -44,7 +41,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
+from odoo_server import OdooServer  # noqa: E402
+
 from ev_ocpp_bridge.outbox import make_event  # noqa: E402 (after the sys.path line)
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 Bangkok
@@ -58,12 +57,6 @@ def iso_ms(when):
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def percentile(values, p):
     values = sorted(values)
     if not values:
@@ -73,185 +66,32 @@ def percentile(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-class Odoo:
+class Odoo(OdooServer):
+    """The shared test server (tests/e2e/odoo_server.py) plus the bridge's and the
+    portal's calls."""
+
     def __init__(self, args):
+        db = args.db or f"ev_bench_{os.getpid()}"
+        super().__init__(
+            db,
+            args.odoo,
+            args.odoo_python,
+            args.addons,
+            Path(args.log or f"/tmp/{db}.log"),
+            args.db_host,
+            args.db_port,
+            args.db_user,
+            args.db_password,
+        )
         self.args = args
-        self.db = args.db or f"ev_bench_{os.getpid()}"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(args.log or f"/tmp/{self.db}.log")
-        self.process = None
-        self.pgenv = dict(os.environ, PGPASSWORD=args.db_password)
-
-    def _cmd(self, *extra, command=()):
-        a = self.args
-        return [
-            a.odoo_python,
-            f"{a.odoo}/odoo-bin",
-            *command,
-            f"--addons-path={a.odoo}/addons,{a.odoo}/odoo/addons,{a.addons}",
-            f"--db_host={a.db_host}",
-            f"--db_port={a.db_port}",
-            f"--db_user={a.db_user}",
-            f"--db_password={a.db_password}",
-            "-d",
-            self.db,
-            *extra,
-        ]
-
-    def install(self):
-        subprocess.run(
-            [
-                "dropdb",
-                "-h",
-                self.args.db_host,
-                "-p",
-                str(self.args.db_port),
-                "-U",
-                self.args.db_user,
-                "--if-exists",
-                self.db,
-            ],
-            env=self.pgenv,
-            check=True,
-        )
-        done = subprocess.run(
-            self._cmd(
-                "-i",
-                "ev_billing",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--no-http",
-                "--log-level=warn",
-            ),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        if done.returncode:
-            raise RuntimeError(
-                "installing ev_billing failed:\n"
-                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-
-    def shell(self, code):
-        done = subprocess.run(
-            self._cmd("--no-http", "--log-level=warn", command=["shell"]),
-            input=code + "\nenv.cr.commit()\n",
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode:
-            raise RuntimeError(
-                f"odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-        return done.stdout
 
     def start(self):
-        self.log = open(self.log_path, "a")  # noqa: SIM115  (the server's, closed in stop())
-        self.process = subprocess.Popen(
-            self._cmd(
-                f"--http-port={self.port}",
-                "--http-interface=127.0.0.1",
-                f"--db-filter=^{self.db}$",
-                f"--workers={self.args.workers}",
-                "--max-cron-threads=0",
-                "--log-level=info",
-                "--limit-time-real=600",
-                "--limit-time-cpu=600",
-            ),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        super().start(
+            f"--workers={self.args.workers}",
+            "--log-level=info",
+            "--limit-time-real=600",
+            "--limit-time-cpu=600",
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(
-                    f"{self.url}/web/health", timeout=2
-                ) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("Odoo did not answer /web/health")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.log.close()
-
-    def drop(self):
-        subprocess.run(
-            [
-                "dropdb",
-                "-h",
-                self.args.db_host,
-                "-p",
-                str(self.args.db_port),
-                "-U",
-                self.args.db_user,
-                "--if-exists",
-                self.db,
-            ],
-            env=self.pgenv,
-            capture_output=True,
-            check=False,
-        )
-
-    def sql(self, query):
-        done = subprocess.run(
-            [
-                "psql",
-                "-h",
-                self.args.db_host,
-                "-p",
-                str(self.args.db_port),
-                "-U",
-                self.args.db_user,
-                "-d",
-                self.db,
-                "-At",
-                "-F",
-                "\t",
-                "-c",
-                query,
-            ],
-            env=self.pgenv,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return [line.split("\t") for line in done.stdout.splitlines()]
-
-    def call(self, model, method, *args, **kwargs):
-        body = json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": {
-                    "service": "object",
-                    "method": "execute_kw",
-                    "args": [self.db, 2, "admin", model, method, list(args), kwargs],
-                },
-            }
-        ).encode()
-        request = urllib.request.Request(
-            f"{self.url}/jsonrpc", body, {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=300) as response:
-            answer = json.load(response)
-        if answer.get("error"):
-            raise RuntimeError(answer["error"]["data"].get("debug") or answer["error"])
-        return answer["result"]
 
     def post_events(self, events):
         body = json.dumps({"events": events}).encode()
@@ -302,15 +142,7 @@ class Odoo:
 
 
 def setup(odoo, args):
-    odoo.api_key = (
-        odoo.shell(
-            "user = env.ref('ev_billing.user_ev_bridge')\n"
-            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()"
-            "._generate(None, 'bench', None))\n"
-        )
-        .split("KEY=")[1]
-        .split()[0]
-    )
+    odoo.api_key = odoo.bridge_api_key()
     odoo.start()
     [tariff_id] = odoo.call(
         "ev.tariff", "search", [("company_id", "in", [1, False])], limit=1

@@ -6,10 +6,8 @@ Run by ``scripts/test`` when it finds an Odoo; it passes ODOO_PATH and ODOO_PYTH
 """
 
 import asyncio
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from odoo_server import OdooServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ODOO_PATH = os.environ.get("ODOO_PATH")
@@ -42,12 +41,6 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(predicate, timeout=60.0, interval=0.25, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,149 +59,6 @@ async def async_wait_until(predicate, timeout=60.0, interval=0.25, what="conditi
             return value
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class OdooServer:
-    """A fresh database with ev_billing, served by odoo-bin on a free loopback port."""
-
-    def __init__(self, tmp):
-        self.db = f"ev_e2e_{os.getpid()}_{int(time.time())}"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "odoo.log"
-        self.process = None
-
-    def _cmd(self, *args, command=()):
-        return [
-            ODOO_PYTHON,
-            f"{ODOO_PATH}/odoo-bin",
-            *command,
-            f"--addons-path={ODOO_PATH}/addons,{ODOO_PATH}/odoo/addons,{ROOT}",
-            f"--db_host={PGHOST}",
-            f"--db_port={PGPORT}",
-            f"--db_user={DB_USER}",
-            f"--db_password={DB_PASSWORD}",
-            "-d",
-            self.db,
-            *args,
-        ]
-
-    def install(self):
-        done = subprocess.run(
-            self._cmd(
-                "-i",
-                "ev_billing",
-                "--without-demo=all",
-                "--stop-after-init",
-                f"--http-port={self.port}",
-                "--log-level=warn",
-            ),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,  # the return code is checked below, with the output
-        )
-        if done.returncode:
-            raise RuntimeError(
-                "installing ev_billing failed:\n"
-                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-
-    def shell(self, code):
-        """Run Python in `odoo-bin shell` (env is there) and return what it printed."""
-        done = subprocess.run(
-            self._cmd("--no-http", "--log-level=warn", command=["shell"]),
-            input=code + "\nenv.cr.commit()\n",
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,  # the return code is checked below, with the output
-        )
-        if done.returncode:
-            raise RuntimeError(
-                f"odoo shell failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-        return done.stdout
-
-    def start(self):
-        # the child keeps its own copy of the descriptor
-        with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(
-                self._cmd(
-                    f"--http-port={self.port}",
-                    "--http-interface=127.0.0.1",
-                    f"--db-filter=^{self.db}$",
-                    "--workers=0",
-                    "--max-cron-threads=0",
-                    "--log-level=info",
-                ),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_until(self._healthy, timeout=120, what="Odoo to answer /web/health")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def _healthy(self):
-        try:
-            with urllib.request.urlopen(
-                f"{self.url}/web/health", timeout=2
-            ) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    def drop(self):
-        subprocess.run(
-            [
-                "dropdb",
-                "-h",
-                PGHOST,
-                "-p",
-                PGPORT,
-                "-U",
-                DB_USER,
-                "--if-exists",
-                self.db,
-            ],
-            env=dict(os.environ, PGPASSWORD=DB_PASSWORD),
-            capture_output=True,
-            check=False,  # best effort cleanup
-        )
-
-    # JSON-RPC as admin: enough to read and set up records from a test.
-    def call(self, model, method, *args, **kwargs):
-        body = json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": {
-                    "service": "object",
-                    "method": "execute_kw",
-                    "args": [self.db, 2, "admin", model, method, list(args), kwargs],
-                },
-            }
-        ).encode()
-        request = urllib.request.Request(
-            f"{self.url}/jsonrpc", body, {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.load(response)
-        if answer.get("error"):
-            raise RuntimeError(answer["error"]["data"].get("debug") or answer["error"])
-        return answer["result"]
-
-    def search_read(self, model, domain, fields):
-        return self.call(model, "search_read", domain, fields=fields)
 
 
 class BridgeProcess:
@@ -281,17 +131,19 @@ class BridgeProcess:
 
 @pytest.fixture(scope="session")
 def odoo(tmp_path_factory):
-    server = OdooServer(tmp_path_factory.mktemp("odoo"))
-    server.install()
-    server.api_key = (
-        server.shell(
-            "user = env.ref('ev_billing.user_ev_bridge')\n"
-            "print('KEY=' + env['res.users.apikeys'].with_user(user).sudo()"
-            "._generate(None, 'e2e', None))\n"
-        )
-        .split("KEY=")[1]
-        .split()[0]
+    server = OdooServer(
+        f"ev_e2e_{os.getpid()}_{int(time.time())}",
+        ODOO_PATH,
+        ODOO_PYTHON,
+        ROOT,
+        tmp_path_factory.mktemp("odoo") / "odoo.log",
+        PGHOST,
+        PGPORT,
+        DB_USER,
+        DB_PASSWORD,
     )
+    server.install()
+    server.api_key = server.bridge_api_key()
     server.start()
     yield server
     server.stop()
