@@ -23,6 +23,18 @@ EVENT_KINDS = [
 KIND_NAMES = dict(EVENT_KINDS)
 
 
+def _malformed(event):
+    return {
+        "key": event.get("key") if isinstance(event, dict) else None,
+        "status": "error",
+        "error": "event needs a key and a known kind",
+    }
+
+
+class _EventRejected(Exception):
+    """An event of the batch cannot apply: apply the batch event by event instead."""
+
+
 class ConcurrentDelivery(Exception):
     """Another request holds the same event key: answer 409, the bridge retries."""
 
@@ -76,38 +88,27 @@ class EvOcppEvent(models.Model):
     def _ingest(self, events):
         """Apply a batch of bridge events in order; one result per event, same order.
 
-        The list stops short when an event is being applied by a concurrent request:
-        what came before it is applied (and committed), the caller answers 409 and the
-        bridge retries.
+        The batch is first applied in one go (one savepoint, one insert of the event
+        rows). If any event fails, that is rolled back and the batch is applied again
+        event by event, each in its own savepoint, so the failing one is recorded as
+        rejected and the others apply. The list stops short when an event is being
+        applied by a concurrent request: what came before it is applied (and committed),
+        the caller answers 409 and the bridge retries.
         """
-        # The batch's chargers in one query (identity is unique), with their connectors
-        # prefetched.
-        Charger = self.env["ev.charger"].with_context(active_test=False)
-        identities = {
-            event["identity"]
-            for event in events
-            if isinstance(event, dict) and isinstance(event.get("identity"), str)
-        }
-        found = (
-            Charger.search([("identity", "in", list(identities))])
-            if identities
-            else Charger
-        )
-        chargers = dict.fromkeys(identities, Charger.browse())
-        chargers.update((charger.identity, charger) for charger in found)
-        # One query for the keys already applied, instead of one per event; the batch's
-        # own events are added as they are applied, so a key repeated within the batch
-        # is a duplicate too.
-        keys = [
-            event["key"]
-            for event in events
-            if isinstance(event, dict) and isinstance(event.get("key"), str)
-        ]
-        applied = (
-            {event.key: event for event in self.search([("key", "in", keys)])}
-            if keys
-            else {}
-        )
+        try:
+            with self.env.cr.savepoint():
+                return self._ingest_at_once(events, *self._ingest_prefetch(events))
+        except (
+            _EventRejected,
+            IntegrityError,
+            UserError,
+            ValidationError,
+            KeyError,
+            TypeError,
+            ValueError,
+        ):
+            pass
+        chargers, applied = self._ingest_prefetch(events)
         results = []
         for event in events:
             try:
@@ -116,46 +117,96 @@ class EvOcppEvent(models.Model):
                 break
         return results
 
-    def _ingest_one(self, event, chargers, applied=None):
+    def _ingest_prefetch(self, events):
+        """The batch's chargers (identity is unique; connectors prefetched) and the
+        events already applied, each in one query instead of one per event."""
+        events = [event for event in events if isinstance(event, dict)]
+        Charger = self.env["ev.charger"].with_context(active_test=False)
+        identities = {
+            event["identity"]
+            for event in events
+            if isinstance(event.get("identity"), str)
+        }
+        found = (
+            Charger.search([("identity", "in", list(identities))])
+            if identities
+            else Charger
+        )
+        chargers = dict.fromkeys(identities, Charger.browse())
+        chargers.update((charger.identity, charger) for charger in found)
+        keys = [event["key"] for event in events if isinstance(event.get("key"), str)]
+        applied = (
+            {event.key: event for event in self.search([("key", "in", keys)])}
+            if keys
+            else {}
+        )
+        return chargers, applied
+
+    def _ingest_at_once(self, events, chargers, applied):
+        """The fast path of _ingest(): raises on the first event that cannot apply."""
+        results, rows, fresh = [], [], {}
+        for event in events:
+            key = self._event_key(event)
+            if not key:
+                results.append(_malformed(event))
+                continue
+            if key in applied:
+                results.append(applied[key]._as_result(duplicate=True))
+                continue
+            if key in fresh:  # the same event twice in one batch
+                results.append(dict(fresh[key], duplicate=True))
+                continue
+            charger = chargers.get(event.get("identity"))
+            if not charger:
+                raise _EventRejected(key)
+            vals = self._event_vals(event, charger)
+            data = self._apply(event["kind"], charger, vals) or {}
+            rows.append(dict(vals, state="done", result=data))
+            fresh[key] = {"key": key, "status": "ok", "duplicate": False, "data": data}
+            results.append(fresh[key])
+        self.with_context(ev_ocpp_key_checked=True).create(rows)
+        return results
+
+    @api.model
+    def _event_key(self, event):
+        """The event's key, or None when it is malformed (no key, unknown kind)."""
+        if not isinstance(event, dict) or event.get("kind") not in KIND_NAMES:
+            return None
         key = event.get("key")
-        if not key or event.get("kind") not in KIND_NAMES:
-            return {
-                "key": key,
-                "status": "error",
-                "error": "event needs a key and a known kind",
-            }
-        if applied is None:
-            applied = {key: self.search([("key", "=", key)], limit=1)}
+        return key if isinstance(key, str) and key else None
+
+    @api.model
+    def _event_vals(self, event, charger):
+        return {
+            "key": event["key"],
+            "identity": event.get("identity") or "?",
+            "kind": event["kind"],
+            "charger_id": charger.id,
+            "occurred_at": _parse_time(event.get("occurred_at"))
+            or fields.Datetime.now(),
+            "payload": event.get("payload") or {},
+        }
+
+    def _apply(self, kind, charger, vals):
+        return getattr(self, "_apply_" + kind)(
+            charger, vals["payload"], vals["occurred_at"]
+        )
+
+    def _ingest_one(self, event, chargers, applied):
+        """The careful path of _ingest(): one event in its own savepoint."""
+        key = self._event_key(event)
+        if not key:
+            return _malformed(event)
         if applied.get(key):
             return applied[key]._as_result(duplicate=True)
         identity = event.get("identity")
-        if identity not in chargers:
-            chargers[identity] = (
-                self.env["ev.charger"]
-                .with_context(active_test=False)
-                .search([("identity", "=", identity)], limit=1)
-            )
-        charger = chargers[identity]
-        occurred_at = _parse_time(event.get("occurred_at")) or fields.Datetime.now()
-        payload = event.get("payload") or {}
-        vals = {
-            "key": key,
-            "identity": identity or "?",
-            "kind": event["kind"],
-            "charger_id": charger.id,
-            "occurred_at": occurred_at,
-            "payload": payload,
-        }
+        charger = chargers.get(identity) or self.env["ev.charger"]
+        vals = self._event_vals(event, charger)
         try:
             with self.env.cr.savepoint():
                 if not charger:
                     raise UserError(_("Unknown charger %s.", identity))
-                data = (
-                    getattr(self, "_apply_" + event["kind"])(
-                        charger, payload, occurred_at
-                    )
-                    or {}
-                )
+                data = self._apply(event["kind"], charger, vals) or {}
                 record = self.with_context(ev_ocpp_key_checked=True).create(
                     dict(vals, state="done", result=data)
                 )

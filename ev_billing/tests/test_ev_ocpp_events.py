@@ -190,6 +190,29 @@ class TestEvOcppEvents(EvOcppEventCommon):
             self.Event.search_count([("key", "=", self._start()["key"])]), 1
         )
 
+    def test_same_event_twice_in_one_batch_is_applied_once(self):
+        results = self.Event._ingest([self._start(), self._start()])
+        self.assertEqual([r["duplicate"] for r in results], [False, True])
+        self.assertEqual(results[1]["data"], results[0]["data"])
+        self.assertEqual(len(self._sessions()), 1)
+        self.assertEqual(
+            self.Event.search_count([("key", "=", self._start()["key"])]), 1
+        )
+
+    @mute_logger("odoo.addons.ev_billing.models.ev_ocpp_event")
+    def test_one_bad_event_does_not_undo_or_repeat_the_others(self):
+        results = self.Event._ingest(
+            [
+                self._start(),
+                self._event("status", {"status": "Available"}),  # no connector_id
+                self._stop(),
+            ]
+        )
+        self.assertEqual([r["status"] for r in results], ["ok", "error", "ok"])
+        self.assertEqual(len(self._sessions()), 1)
+        self.assertEqual(self._sessions().meter_stop, 3000)
+        self.assertEqual(self.Event.search_count([("identity", "=", "TST-CP-001")]), 3)
+
     def test_start_under_another_key_finds_the_same_session(self):
         start = self._start()
         self.Event._ingest([start])
