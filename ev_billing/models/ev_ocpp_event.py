@@ -106,8 +106,8 @@ class EvOcppEvent(models.Model):
             KeyError,
             TypeError,
             ValueError,
-        ):
-            pass
+        ) as error:
+            _logger.debug("%s events applied one by one: %r", len(events), error)
         chargers, applied = self._ingest_prefetch(events)
         results = []
         for event in events:

@@ -1,6 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from .ev_wallet_transaction import copy_invoice_lines
+
 
 class EvSession(models.Model):
     """Tax documents of a billed session (Thai Revenue Code): the abbreviated tax
@@ -63,21 +65,6 @@ class EvSession(models.Model):
         Move = self.env["account.move"].sudo().with_company(company)
         today = fields.Date.context_today(self)
 
-        def line_vals(invoice):
-            return [
-                fields.Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "price_unit": line.price_unit,
-                        "tax_ids": [fields.Command.set(line.tax_ids.ids)],
-                        "analytic_distribution": line.analytic_distribution,
-                    }
-                )
-                for line in invoice.invoice_line_ids
-            ]
-
         credit_notes = Move.create(
             [
                 {
@@ -91,7 +78,7 @@ class EvSession(models.Model):
                         session.abbreviated_invoice_number,
                     ),
                     "invoice_origin": session.name,
-                    "invoice_line_ids": line_vals(session.invoice_id),
+                    "invoice_line_ids": copy_invoice_lines(session.invoice_id),
                 }
                 for session in sessions
             ]
@@ -108,7 +95,9 @@ class EvSession(models.Model):
                     ", ".join(sessions.mapped("abbreviated_invoice_number")),
                 ),
                 "invoice_line_ids": [
-                    cmd for session in sessions for cmd in line_vals(session.invoice_id)
+                    command
+                    for session in sessions
+                    for command in copy_invoice_lines(session.invoice_id)
                 ],
             }
         )

@@ -30,6 +30,24 @@ def billing_cycle_start(day, cycle_day):
     return start if start <= day else start - relativedelta(months=1)
 
 
+def copy_invoice_lines(invoice):
+    """Commands copying ``invoice``'s lines (product, label, quantity, price, taxes,
+    analytic) onto a credit note or another invoice."""
+    return [
+        fields.Command.create(
+            {
+                "product_id": line.product_id.id,
+                "name": line.name,
+                "quantity": line.quantity,
+                "price_unit": line.price_unit,
+                "tax_ids": [fields.Command.set(line.tax_ids.ids)],
+                "analytic_distribution": line.analytic_distribution,
+            }
+        )
+        for line in invoice.invoice_line_ids
+    ]
+
+
 class EvWalletTransaction(models.Model):
     """One line of a driver's wallet ledger.
 
@@ -747,19 +765,7 @@ class EvWalletTransaction(models.Model):
         reason = reason or _("Refund of %s", invoice.name)
         today = fields.Date.context_today(self)
         line_vals = (
-            [
-                fields.Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "price_unit": line.price_unit,
-                        "tax_ids": [fields.Command.set(line.tax_ids.ids)],
-                        "analytic_distribution": line.analytic_distribution,
-                    }
-                )
-                for line in invoice.invoice_line_ids
-            ]
+            copy_invoice_lines(invoice)
             if amount == refundable and not refunded
             else [
                 fields.Command.create(

@@ -31,20 +31,28 @@ async def charger(bridge, identity, password=CHARGER_PASSWORD):
         await ws.close()
 
 
-async def plug_and_start(cp, meter_start=1000, timestamp=None):
+async def boot(cp):
     await cp.call(
         call.BootNotification(
             charge_point_vendor="E2E Vendor", charge_point_model="Sim-22"
         )
     )
+
+
+async def status(cp, status, connector_id=1):
     await cp.call(
         call.StatusNotification(
-            connector_id=1,
+            connector_id=connector_id,
             error_code="NoError",
-            status="Preparing",
+            status=status,
             timestamp=utc_now(),
         )
     )
+
+
+async def plug_and_start(cp, meter_start=1000, timestamp=None):
+    await boot(cp)
+    await status(cp, "Preparing")
     authorized = await cp.call(call.Authorize(id_tag=TAG))
     assert authorized.id_tag_info["status"] == "Accepted"
     started = await cp.call(
@@ -55,11 +63,7 @@ async def plug_and_start(cp, meter_start=1000, timestamp=None):
             timestamp=timestamp or utc_now(),
         )
     )
-    await cp.call(
-        call.StatusNotification(
-            connector_id=1, error_code="NoError", status="Charging", timestamp=utc_now()
-        )
-    )
+    await status(cp, "Charging")
     return started.transaction_id
 
 
@@ -73,22 +77,8 @@ async def stop_and_unplug(cp, transaction_id, meter_stop):
             reason="Local",
         )
     )
-    await cp.call(
-        call.StatusNotification(
-            connector_id=1,
-            error_code="NoError",
-            status="Finishing",
-            timestamp=utc_now(),
-        )
-    )
-    await cp.call(
-        call.StatusNotification(
-            connector_id=1,
-            error_code="NoError",
-            status="Available",
-            timestamp=utc_now(),
-        )
-    )
+    await status(cp, "Finishing")
+    await status(cp, "Available")
 
 
 def sessions(odoo, identity, transaction_id=None, meter_start=None):
@@ -190,14 +180,7 @@ async def test_charger_replaying_start_and_stop_makes_one_session(
         )
         await cp.call(stop)
         await cp.call(stop)  # replayed stop
-        await cp.call(
-            call.StatusNotification(
-                connector_id=1,
-                error_code="NoError",
-                status="Available",
-                timestamp=utc_now(),
-            )
-        )
+        await status(cp, "Available")
     await async_wait_until(
         lambda: [
             s for s in sessions(odoo, "E2E-CP-2", tx, 100) if s["state"] == "done"
@@ -212,11 +195,7 @@ async def test_odoo_down_during_sessions_loses_nothing(odoo, station, bridge):
     transactions = []
     async with charger(bridge, "E2E-CP-3") as cp:
         # Connected and the card known while Odoo is up; then Odoo goes away.
-        await cp.call(
-            call.BootNotification(
-                charge_point_vendor="E2E Vendor", charge_point_model="Sim-22"
-            )
-        )
+        await boot(cp)
         assert (await cp.call(call.Authorize(id_tag=TAG))).id_tag_info[
             "status"
         ] == "Accepted"
@@ -250,14 +229,7 @@ async def test_odoo_down_during_sessions_loses_nothing(odoo, station, bridge):
                         transaction_id=started.transaction_id,
                     )
                 )
-                await cp.call(
-                    call.StatusNotification(
-                        connector_id=1,
-                        error_code="NoError",
-                        status="Available",
-                        timestamp=utc_now(),
-                    )
-                )
+                await status(cp, "Available")
         finally:
             odoo.start()
     assert len(set(transactions)) == 3
@@ -326,11 +298,7 @@ async def test_wrong_password_is_refused_at_handshake(odoo, station, bridge):
 
 async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
     async with charger(bridge, "E2E-CP-3") as cp:
-        await cp.call(
-            call.BootNotification(
-                charge_point_vendor="E2E Vendor", charge_point_model="Sim-22"
-            )
-        )
+        await boot(cp)
         charger_id = station["chargers"]["E2E-CP-3"]
         await asyncio.to_thread(
             odoo.call, "ev.charger", "action_trigger_status", [charger_id]
@@ -355,19 +323,8 @@ async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
     odoo, station, bridge
 ):
     async with charger(bridge, "E2E-CP-3") as cp:
-        await cp.call(
-            call.BootNotification(
-                charge_point_vendor="E2E Vendor", charge_point_model="Sim-22"
-            )
-        )
-        await cp.call(
-            call.StatusNotification(
-                connector_id=1,
-                error_code="NoError",
-                status="Preparing",
-                timestamp=utc_now(),
-            )
-        )
+        await boot(cp)
+        await status(cp, "Preparing")
         [connector] = odoo.search_read(
             "ev.connector",
             [("charger_id.identity", "=", "E2E-CP-3"), ("connector_number", "=", 1)],
