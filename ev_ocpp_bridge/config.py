@@ -8,282 +8,177 @@ import dataclasses
 import os
 import socket
 
-# (variable, attribute, type, default, help); attribute None = a ``*_FILE`` variable
-# that fills the setting of the same name without the suffix (see SECRET_FILES)
+# (variable, attribute, help); the type and the default are the Config field's, so they
+# are written once. attribute None = a ``*_FILE`` variable that fills the setting of the
+# same name without the suffix (see SECRET_FILES)
 SETTINGS = [
     (
         "ODOO_URL",
         "odoo_url",
-        str,
-        "http://127.0.0.1:8069",
         "Base URL of Odoo (ev_billing routes live under /ev/ocpp/v1)",
     ),
-    (
-        "ODOO_DB",
-        "odoo_db",
-        str,
-        "",
-        "Odoo database name (X-Odoo-Database header and ?db=)",
-    ),
+    ("ODOO_DB", "odoo_db", "Odoo database name (X-Odoo-Database header and ?db=)"),
     (
         "ODOO_API_KEY",
         "odoo_api_key",
-        str,
-        "",
         "API key of the 'EV OCPP Bridge' technical user (Bearer)",
     ),
     (
         "ODOO_API_KEY_FILE",
         None,
-        str,
-        "",
-        (
-            "File holding ODOO_API_KEY (e.g. a Docker secret); whitespace stripped; "
-            "ODOO_API_KEY wins if both are set"
-        ),
+        "File holding ODOO_API_KEY (e.g. a Docker secret); whitespace stripped; "
+        "ODOO_API_KEY wins if both are set",
     ),
-    (
-        "ODOO_TIMEOUT",
-        "odoo_timeout",
-        float,
-        10.0,
-        "Timeout in seconds for event delivery calls",
-    ),
-    (
-        "OCPP_HOST",
-        "ocpp_host",
-        str,
-        "0.0.0.0",
-        "Listen address for chargers (websocket)",
-    ),
+    ("ODOO_TIMEOUT", "odoo_timeout", "Timeout in seconds for event delivery calls"),
+    ("OCPP_HOST", "ocpp_host", "Listen address for chargers (websocket)"),
     (
         "OCPP_PORT",
         "ocpp_port",
-        int,
-        9000,
         "Listen port for chargers; URL is ws://HOST:PORT/ocpp/<identity>",
     ),
     (
         "OCPP_TLS_CERT",
         "tls_cert",
-        str,
-        "",
         "PEM certificate: enables wss:// (security profile 2)",
     ),
-    ("OCPP_TLS_KEY", "tls_key", str, "", "PEM private key for OCPP_TLS_CERT"),
+    ("OCPP_TLS_KEY", "tls_key", "PEM private key for OCPP_TLS_CERT"),
     (
         "OCPP_PING_INTERVAL",
         "ping_interval",
-        float,
-        60.0,
         "Websocket ping interval in seconds (0 disables)",
     ),
-    (
-        "OCPP_MAX_MESSAGE_BYTES",
-        "max_message_bytes",
-        int,
-        65536,
-        "Largest accepted OCPP frame",
-    ),
+    ("OCPP_MAX_MESSAGE_BYTES", "max_message_bytes", "Largest accepted OCPP frame"),
     (
         "OCPP_LISTEN_BACKLOG",
         "listen_backlog",
-        int,
-        4096,
-        (
-            "TCP accept queue for chargers (a reconnect storm; the kernel caps it at "
-            "net.core.somaxconn)"
-        ),
+        "TCP accept queue for chargers (a reconnect storm; the kernel caps it at "
+        "net.core.somaxconn)",
     ),
     (
         "COMMAND_HOST",
         "command_host",
-        str,
-        "127.0.0.1",
         "Listen address of the command HTTP API and /health",
     ),
-    ("COMMAND_PORT", "command_port", int, 8181, "Listen port of the command HTTP API"),
+    ("COMMAND_PORT", "command_port", "Listen port of the command HTTP API"),
     (
         "COMMAND_TOKEN",
         "command_token",
-        str,
-        "",
         "Bearer token Odoo must send to the command API",
     ),
     (
         "COMMAND_TOKEN_FILE",
         None,
-        str,
-        "",
-        (
-            "File holding COMMAND_TOKEN (e.g. a Docker secret); whitespace stripped; "
-            "COMMAND_TOKEN wins if both are set"
-        ),
+        "File holding COMMAND_TOKEN (e.g. a Docker secret); whitespace stripped; "
+        "COMMAND_TOKEN wins if both are set",
     ),
     (
         "COMMAND_TIMEOUT",
         "command_timeout",
-        float,
-        30.0,
         "Seconds to wait for a charger to answer a command (then 504)",
     ),
-    (
-        "OUTBOX_PATH",
-        "outbox_path",
-        str,
-        "ev_ocpp_bridge.sqlite",
-        "SQLite file of the durable outbox (WAL mode)",
-    ),
+    ("OUTBOX_PATH", "outbox_path", "SQLite file of the durable outbox (WAL mode)"),
     (
         "OUTBOX_SYNCHRONOUS",
         "outbox_synchronous",
-        str,
-        "FULL",
         "SQLite synchronous pragma: FULL (fsync every group commit) or NORMAL",
     ),
     (
         "OUTBOX_BATCH_SIZE",
         "outbox_batch_size",
-        int,
-        500,
         "Events per delivery call to Odoo (max 500)",
     ),
     (
         "OUTBOX_RETRY_MIN",
         "retry_min",
-        float,
-        1.0,
         "First retry delay in seconds when Odoo is unreachable",
     ),
     (
         "OUTBOX_RETRY_MAX",
         "retry_max",
-        float,
-        60.0,
         "Largest retry delay in seconds (exponential backoff)",
     ),
     (
         "METER_FLUSH_SECONDS",
         "meter_flush_seconds",
-        float,
-        30.0,
         "Aggregate meter samples into one event per transaction this often",
     ),
     (
         "BRIDGE_INSTANCE_ID",
         "instance_id",
-        int,
-        0,
         "This instance's number, 0 <= id < TRANSACTION_ID_STRIDE",
     ),
     (
         "TRANSACTION_ID_STRIDE",
         "transaction_id_stride",
-        int,
-        16,
         "Max number of bridge instances; ids are seq*stride+instance",
     ),
     (
         "CREDENTIALS_CACHE_SECONDS",
         "credentials_cache_seconds",
-        float,
-        300.0,
-        (
-            "Age after which an accepted charger credential answer is re-checked with "
-            "Odoo (answers are kept in the SQLite store)"
-        ),
+        "Age after which an accepted charger credential answer is re-checked with "
+        "Odoo (answers are kept in the SQLite store)",
     ),
     (
         "CREDENTIALS_STALE_WAIT",
         "credentials_stale_wait",
-        float,
-        1.0,
-        (
-            "At a re-check, wait this long for Odoo, then admit on the cached answer "
-            "and finish the re-check in the background (closing the connection if Odoo "
-            "refuses)"
-        ),
+        "At a re-check, wait this long for Odoo, then admit on the cached answer "
+        "and finish the re-check in the background (closing the connection if Odoo "
+        "refuses)",
     ),
     (
         "CREDENTIALS_MAX_STALE_SECONDS",
         "credentials_max_stale_seconds",
-        float,
-        2592000.0,
-        (
-            "A cached credential answer older than this is never used, even while Odoo "
-            "is away"
-        ),
+        "A cached credential answer older than this is never used, even while Odoo "
+        "is away",
     ),
     (
         "CREDENTIALS_CONCURRENCY",
         "credentials_concurrency",
-        int,
-        16,
-        (
-            "Credential checks in flight to Odoo at once; more handshakes queue "
-            "(cached answers never wait)"
-        ),
+        "Credential checks in flight to Odoo at once; more handshakes queue "
+        "(cached answers never wait)",
     ),
     (
         "CREDENTIALS_TIMEOUT",
         "credentials_timeout",
-        float,
-        5.0,
         "Timeout of one credential call to Odoo at handshake",
     ),
     (
         "AUTHORIZE_TIMEOUT",
         "authorize_timeout",
-        float,
-        2.0,
         "Timeout for Authorize / StartTransaction idTag checks",
     ),
     (
         "AUTH_OFFLINE_POLICY",
         "auth_offline_policy",
-        str,
-        "cache",
-        (
-            "When Odoo is away: cache (cached answer, else Invalid), accept (cached, "
-            "else Accepted), reject (always Invalid)"
-        ),
+        "When Odoo is away: cache (cached answer, else Invalid), accept (cached, "
+        "else Accepted), reject (always Invalid)",
     ),
     (
         "AUTH_CACHE_SECONDS",
         "auth_cache_seconds",
-        float,
-        86400.0,
         "How long a cached idTag answer may be used offline",
     ),
     (
         "DEFAULT_HEARTBEAT_INTERVAL",
         "heartbeat_interval",
-        int,
-        300,
         "Heartbeat interval when Odoo did not give one",
     ),
     (
         "AUTOSTOP_MARGIN_WH",
         "autostop_margin_wh",
-        float,
-        20.0,
         "Minimum margin (Wh) before max energy at which the bridge stops",
     ),
     (
         "AUTOSTOP_MARGIN_FACTOR",
         "autostop_margin_factor",
-        float,
-        1.0,
         "Margin = max(MIN, factor * last power * meter interval)",
     ),
     (
         "REDIS_URL",
         "redis_url",
-        str,
-        "",
         "redis://host:port/db enables the multi-instance command router",
     ),
-    ("LOG_LEVEL", "log_level", str, "INFO", "Python logging level"),
+    ("LOG_LEVEL", "log_level", "Python logging level"),
 ]
 
 # secrets that may come from a file instead (docker-compose secrets in a shared volume)
@@ -354,19 +249,18 @@ class Config:
     def from_env(cls, environ=None):
         environ = os.environ if environ is None else environ
         values = {}
-        attributes = {
-            variable: attribute
-            for variable, attribute, _kind, _default, _help in SETTINGS
-        }
+        attributes = {variable: attribute for variable, attribute, _help in SETTINGS}
+        fields = {field.name: field for field in dataclasses.fields(cls)}
         for file_variable, variable in SECRET_FILES.items():
             # the plain variable wins; the file is only read when it is needed
             if environ.get(file_variable) and not environ.get(variable):
                 values[attributes[variable]] = read_secret_file(
                     file_variable, environ[file_variable]
                 )
-        for variable, attribute, kind, _default, _help in SETTINGS:
+        for variable, attribute, _help in SETTINGS:
             if attribute is None:
                 continue
+            kind = fields[attribute].type
             if variable in environ and environ[variable] != "":
                 try:
                     values[attribute] = kind(environ[variable])
@@ -399,6 +293,8 @@ class Config:
 
 def help_text():
     lines = ["Environment variables:"]
-    for variable, _attribute, _kind, default, text in SETTINGS:
+    fields = {field.name: field for field in dataclasses.fields(Config)}
+    for variable, attribute, text in SETTINGS:
+        default = fields[attribute].default if attribute else ""
         lines.append("  %-27s %s (default: %r)" % (variable, text, default))
     return "\n".join(lines)

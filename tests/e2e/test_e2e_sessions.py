@@ -307,16 +307,20 @@ async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
             (action, {k: v for k, v in kwargs.items() if k == "requested_message"})
             for action, kwargs in cp.received
         ]
-    # and the bridge refuses a command without the token
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{bridge.command_url}/chargers/E2E-CP-3/commands/reset",
-            json={"type": "Soft"},
-        ) as r,
-    ):
-        assert r.status == 401
-    assert COMMAND_TOKEN
+        # the bridge relays only with Odoo's token: none or a wrong one is refused
+        url = f"{bridge.command_url}/chargers/E2E-CP-3/commands/reset"
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"Authorization": "Bearer not-the-token"}):
+                async with http.post(url, json={"type": "Soft"}, headers=headers) as r:
+                    assert r.status == 401
+            assert not [action for action, _kw in cp.received if action == "Reset"]
+            headers = {"Authorization": f"Bearer {COMMAND_TOKEN}"}
+            async with http.post(url, json={"type": "Soft"}, headers=headers) as r:
+                assert r.status == 200
+                assert (await r.json())["status"] == "Accepted"
+            assert [action for action, _kw in cp.received if action == "Reset"] == [
+                "Reset"
+            ]
 
 
 async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
