@@ -18,6 +18,7 @@
         "data/ev_tariff_data.xml",
         "data/ir_cron_data.xml",
         "wizard/ev_charger_password_wizard_views.xml",
+        "wizard/ev_charger_setting_wizard_views.xml",
         "wizard/ev_remote_start_wizard_views.xml",
         "wizard/ev_bridge_setup_wizard_views.xml",
         "views/ev_trash_views.xml",

@@ -450,3 +450,40 @@ class TestEvBridgeSetup(EvBillingCommon):
             self.env["ev.bridge.setup.wizard"].with_user(self.user_manager).create(
                 {}
             ).action_generate_api_key()
+
+
+@tagged("post_install", "-at_install")
+class TestEvChargerSetting(EvBillingCommon):
+    def _wizard(self, user, **values):
+        return (
+            self.env["ev.charger.setting.wizard"]
+            .with_user(user)
+            .create(dict(values, charger_id=self.charger_1.id))
+        )
+
+    def test_current_limit_is_a_default_charging_profile(self):
+        wizard = self._wizard(
+            self.user_manager,
+            setting="current_limit",
+            connector_number=2,
+            limit_amps=16,
+        )
+        action, payload = wizard._ocpp_command()
+        self.assertEqual(action, "set_charging_profile")
+        self.assertEqual(payload["connector_id"], 2)
+        profile = payload["cs_charging_profiles"]
+        self.assertEqual(profile["charging_profile_purpose"], "TxDefaultProfile")
+        self.assertEqual(
+            profile["charging_schedule"]["charging_schedule_period"],
+            [{"start_period": 0, "limit": 16.0}],
+        )
+
+    def test_bad_settings_and_lower_levels_are_refused(self):
+        with self.assertRaises(UserError):
+            self._wizard(self.user_manager, setting="configuration")._ocpp_command()
+        with self.assertRaises(UserError):
+            self._wizard(
+                self.user_manager, setting="current_limit", limit_amps=0
+            )._ocpp_command()
+        with self.assertRaises(AccessError):
+            self._wizard(self.user_operator, key="HeartbeatInterval", value="60")

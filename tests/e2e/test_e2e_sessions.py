@@ -307,6 +307,28 @@ async def test_command_from_odoo_reaches_the_charger(odoo, station, bridge):
             (action, {k: v for k, v in kwargs.items() if k == "requested_message"})
             for action, kwargs in cp.received
         ]
+        # a Manager's settings: a configuration key, then a 16 A charging current limit
+        for values in (
+            {
+                "setting": "configuration",
+                "key": "MeterValueSampleInterval",
+                "value": "15",
+            },
+            {"setting": "current_limit", "connector_number": 1, "limit_amps": 16},
+        ):
+            wizard_id = odoo.call(
+                "ev.charger.setting.wizard",
+                "create",
+                dict(values, charger_id=charger_id),
+            )
+            await asyncio.to_thread(
+                odoo.call, "ev.charger.setting.wizard", "action_apply", [wizard_id]
+            )
+        assert cp.configuration["MeterValueSampleInterval"] == "15"
+        [profile] = [kw for action, kw in cp.received if action == "SetChargingProfile"]
+        schedule = profile["cs_charging_profiles"]["charging_schedule"]
+        assert profile["connector_id"] == 1
+        assert schedule["charging_schedule_period"][0]["limit"] == 16
         # the bridge relays only with Odoo's token: none or a wrong one is refused
         url = f"{bridge.command_url}/chargers/E2E-CP-3/commands/reset"
         async with aiohttp.ClientSession() as http:
