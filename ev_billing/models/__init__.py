@@ -11,6 +11,7 @@ from . import ev_charger
 from . import ev_connector
 from . import ev_id_tag
 from . import res_partner
+from . import res_partner_line
 from . import res_users
 from . import ev_session
 from . import ev_ocpp_event

@@ -465,6 +465,12 @@ class EvSession(models.Model):
         """
         return self.env["ev.wallet.transaction"]._ev_bill_sessions(self)
 
+    def _ev_on_billed(self):
+        """Called once with every session just billed (invoice posted and settled
+        from the wallet), after the billing transaction's work is done: receipts,
+        notifications and live pages hook here. Never raise from an override."""
+        return True
+
     @api.model
     def _ev_remote_start(self, connector, partner, requested_kwh=0.0):
         """Start a charge from Odoo (backend wizard or the connector's QR page): the one

@@ -738,6 +738,7 @@ class EvWalletTransaction(models.Model):
             session.write(
                 {"invoice_id": invoice.id, "abbreviated_invoice_number": abb_number}
             )
+            session._ev_on_billed()
         return True
 
     def _ev_refund(self, amount=None, reason=None):

@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    """A driver's LINE identity: set by LINE Login, used by LINE notifications."""
+
+    _inherit = "res.partner"
+
+    ev_line_user_id = fields.Char(
+        string="LINE User ID",
+        index="btree_not_null",
+        copy=False,
+        groups="ev_billing.group_ev_operator",
+        help="The driver's LINE user id (from LINE Login); LINE messages go to it.",
+    )
+    ev_line_followed = fields.Boolean(
+        string="Follows the LINE Official Account",
+        copy=False,
+        groups="ev_billing.group_ev_operator",
+        help="Set by the LINE webhook (follow/unfollow): without it the driver gets "
+        "email instead of LINE messages.",
+    )
