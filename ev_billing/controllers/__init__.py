@@ -2,3 +2,5 @@ from . import ocpp
 from . import quote
 from . import portal
 from . import connector
+from . import login
+from . import line_login

@@ -23,3 +23,7 @@ from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
 from . import payment_transaction
+from . import ev_login_code
+from . import res_users_login
+from . import res_company_login
+from . import res_config_settings_login
