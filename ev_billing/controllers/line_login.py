@@ -153,7 +153,10 @@ class EvLineLogin(http.Controller):
                 "/my/account?" + url_encode({"ev_line_message": _("LINE linked.")})
             )
         try:
-            user = Users._ev_user_for_line(line_user_id, claims.get("name"), company)
+            with request.env.cr.savepoint():
+                user = Users._ev_user_for_line(
+                    line_user_id, claims.get("name"), company
+                )
         except UserError as exc:
             return self._ev_line_fail(flow, exc.args[0])
         if not user:

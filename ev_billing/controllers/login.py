@@ -151,17 +151,18 @@ class EvDriverLogin(http.Controller):
         # The same answer for a wrong, expired, used or locked code and for a number
         # that may not log in: nothing tells whether the number is registered.
         wrong = _("This code is not valid. Check the SMS or ask for a new code.")
+        # (the failed try is kept: the request ends normally and commits)
         if not Codes._ev_verify_code(phone, code):
-            # A failed try is recorded even though the page answers with an error.
-            request.env.cr.commit()
             return request.redirect("/ev/login/code?" + url_encode({"error": wrong}))
         try:
-            user = request.env["res.users"]._ev_user_for_verified_phone(phone, company)
+            with request.env.cr.savepoint():
+                user = request.env["res.users"]._ev_user_for_verified_phone(
+                    phone, company
+                )
         except UserError as exc:
             _logger.info("event=ev_login_signup_refused reason=%s", exc.args[0])
             user = False
         if not user:
-            request.env.cr.commit()
             return request.redirect("/ev/login/code?" + url_encode({"error": wrong}))
         request.session.pop(SESSION_KEY, None)
         try:

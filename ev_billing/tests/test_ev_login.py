@@ -3,7 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields, http
-from odoo.exceptions import AccessDenied
+from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -471,3 +471,44 @@ class TestEvLoginTour(EvLoginCommon):
         self.assertEqual(self.texts, [("+66895551234", text)])
         user = self.env["res.users"].search([("login", "=", "+66895551234")])
         self.assertTrue(user.partner_id.ev_is_driver)
+
+
+@tagged("post_install", "-at_install")
+class TestEvLoginSettings(EvBillingCommon):
+    """Driver login settings belong to EV Administrators."""
+
+    def test_ev_administrator_sets_driver_login(self):
+        Settings = self.env["res.config.settings"].with_user(self.user_admin)
+        settings = Settings.with_company(self.company).create(
+            {
+                "ev_driver_self_signup": False,
+                "ev_login_max_codes_per_number": 3,
+                "ev_login_max_codes_per_ip": 10,
+                "ev_line_login_channel_id": "1656789012",
+                "ev_line_login_channel_secret": "s3cret",
+                "ev_line_login_bot_prompt": "normal",
+            }
+        )
+        settings.execute()
+        company = self.company.sudo()
+        self.assertEqual(
+            (
+                company.ev_driver_self_signup,
+                company.ev_login_max_codes_per_number,
+                company.ev_login_max_codes_per_ip,
+                company.ev_line_login_channel_id,
+                company.ev_line_login_channel_secret,
+                company.ev_line_login_bot_prompt,
+            ),
+            (False, 3, 10, "1656789012", "s3cret", "normal"),
+        )
+
+    def test_line_secret_is_hidden_below_administrator(self):
+        self.company.sudo().ev_line_login_channel_secret = "s3cret"
+        for user in (self.user_manager, self.user_operator):
+            with self.assertRaises(AccessError):
+                self.company.with_user(user).read(["ev_line_login_channel_secret"])
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.user_manager).write(
+                {"ev_driver_self_signup": False}
+            )
