@@ -478,7 +478,15 @@ class TestEvLoginSettings(EvBillingCommon):
     """Driver login settings belong to EV Administrators."""
 
     def test_ev_administrator_sets_driver_login(self):
-        Settings = self.env["res.config.settings"].with_user(self.user_admin)
+        # Odoo's Settings screen needs Administration/Settings besides the EV level.
+        settings_admin = new_test_user(
+            self.env,
+            login="ev_settings_admin",
+            groups="ev_billing.group_ev_admin,base.group_system",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        Settings = self.env["res.config.settings"].with_user(settings_admin)
         settings = Settings.with_company(self.company).create(
             {
                 "ev_driver_self_signup": False,
