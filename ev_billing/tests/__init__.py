@@ -15,3 +15,6 @@ from . import test_ev_wallet_portal
 from . import test_ev_wallet_promptpay
 from . import test_ev_ocpp_events
 from . import test_ev_connector_page
+from . import test_ev_owner_settlement
+from . import test_ev_owner_access
+from . import test_ev_owner_portal
