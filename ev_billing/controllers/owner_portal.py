@@ -5,6 +5,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.http import request
+from odoo.osv import expression
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -55,6 +56,24 @@ class EvOwnerPortal(CustomerPortal):
             raise NotFound()
         return statement
 
+    def _ev_contract_domain(self, stations):
+        """Sessions of ``stations`` while they were on the owner's plan: before and
+        after, they are not the owner's business."""
+        Statement = request.env["ev.owner.statement"]
+        domains = []
+        for station in stations:
+            domain = [("station_id", "=", station.id)]
+            if station.owner_date_start:
+                start = Statement._ev_utc(station, station.owner_date_start)
+                domain.append(("stop_time", ">=", start))
+            if station.owner_date_end:
+                end = Statement._ev_utc(
+                    station, station.owner_date_end + timedelta(days=1)
+                )
+                domain.append(("stop_time", "<", end))
+            domains.append(domain)
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "ev_station_count" in counters:
@@ -75,7 +94,7 @@ class EvOwnerPortal(CustomerPortal):
         )
         rows = Session._read_group(
             [
-                ("station_id", "in", stations.ids),
+                *self._ev_contract_domain(stations),
                 ("state", "=", "done"),
                 ("stop_time", ">=", start),
                 ("stop_time", "<", end),
@@ -84,7 +103,9 @@ class EvOwnerPortal(CustomerPortal):
             aggregates=["amount_total:sum"],
         )
         by_period = {
-            (moment.date() if granularity == "day" else moment.date().replace(day=1)): total
+            (
+                moment.date() if granularity == "day" else moment.date().replace(day=1)
+            ): total
             for moment, total in rows
         }
         buckets = []
@@ -94,10 +115,14 @@ class EvOwnerPortal(CustomerPortal):
                 if granularity == "day"
                 else (start.date() + relativedelta(months=index)).replace(day=1)
             )
-            label = day.strftime("%d/%m") if granularity == "day" else day.strftime("%m/%Y")
+            label = (
+                day.strftime("%d/%m") if granularity == "day" else day.strftime("%m/%Y")
+            )
             buckets.append([label, by_period.get(day, 0.0)])
         highest = max((amount for _label, amount in buckets), default=0) or 1
-        return [(label, amount, round(100 * amount / highest)) for label, amount in buckets]
+        return [
+            (label, amount, round(100 * amount / highest)) for label, amount in buckets
+        ]
 
     def _ev_chart_values(self, stations):
         today = fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -130,16 +155,14 @@ class EvOwnerPortal(CustomerPortal):
         )
         return request.render("ev_billing.portal_my_stations", values)
 
-    @http.route(
-        "/my/stations/<int:station_id>", type="http", auth="user", website=True
-    )
+    @http.route("/my/stations/<int:station_id>", type="http", auth="user", website=True)
     def portal_my_station(self, station_id, **kwargs):
         station = self._ev_owner_station(station_id)
         sessions = (
             request.env["ev.session"]
             .sudo()
             .search(
-                [("station_id", "=", station.id), ("state", "!=", "cancelled")],
+                [*self._ev_contract_domain(station), ("state", "!=", "cancelled")],
                 limit=100,
             )
         )

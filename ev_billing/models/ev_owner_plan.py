@@ -27,8 +27,7 @@ class EvOwnerPlan(models.Model):
     monthly_fee = fields.Monetary(
         string="Monthly Fee per Station",
         tracking=True,
-        help="VAT excluded. Pro-rated by day when a station joins or leaves "
-        "mid-month.",
+        help="VAT excluded. Pro-rated by day when a station joins or leaves mid-month.",
     )
     chargers_included = fields.Integer(
         default=5, tracking=True, help="Chargers of a station covered by its fee."
@@ -86,7 +85,10 @@ class EvOwnerPlan(models.Model):
     )
     def _check_amounts(self):
         for plan in self:
-            if min(plan.monthly_fee, plan.chargers_included, plan.extra_charger_fee) < 0:
+            if (
+                min(plan.monthly_fee, plan.chargers_included, plan.extra_charger_fee)
+                < 0
+            ):
                 raise ValidationError(
                     _("Fees and included chargers of a plan cannot be negative.")
                 )

@@ -44,9 +44,7 @@ class EvOwnerStatement(models.Model):
     _check_company_auto = True
 
     name = fields.Char(readonly=True, copy=False, default="/")
-    owner_id = fields.Many2one(
-        "res.partner", string="Owner", required=True, readonly=True, index=True
-    )
+    owner_id = fields.Many2one("res.partner", required=True, readonly=True, index=True)
     company_id = fields.Many2one(
         "res.company", string="Operator", required=True, readonly=True, index=True
     )
@@ -159,9 +157,13 @@ class EvOwnerStatement(models.Model):
         check_company=True,
     )
     # Document numbers for EV Managers without accounting rights.
-    invoice_name = fields.Char(string="Fee Invoice No.", compute="_compute_document_names")
+    invoice_name = fields.Char(
+        string="Fee Invoice No.", compute="_compute_document_names"
+    )
     bill_name = fields.Char(string="Payout Bill No.", compute="_compute_document_names")
-    payment_name = fields.Char(string="Payout Payment No.", compute="_compute_document_names")
+    payment_name = fields.Char(
+        string="Payout Payment No.", compute="_compute_document_names"
+    )
     payment_state = fields.Selection(
         [
             ("none", "Nothing to Pay"),
@@ -236,10 +238,16 @@ class EvOwnerStatement(models.Model):
                 sign = 1 if invoice.move_type == "out_invoice" else -1
                 fees_vat = sign * invoice.amount_tax
             else:
-                rate = company.ev_owner_sale_tax_id.amount if statement.amount_fees else 0
-                fees_vat = float(round_money(statement.amount_fees * (rate or 7.0) / 100))
+                rate = (
+                    company.ev_owner_sale_tax_id.amount if statement.amount_fees else 0
+                )
+                fees_vat = float(
+                    round_money(statement.amount_fees * (rate or 7.0) / 100)
+                )
             if bill:
-                share_vat = (1 if bill.move_type == "in_invoice" else -1) * bill.amount_tax
+                share_vat = (
+                    1 if bill.move_type == "in_invoice" else -1
+                ) * bill.amount_tax
             elif statement.owner_vat_registered and statement.amount_share:
                 rate = company.ev_owner_purchase_tax_id.amount or 7.0
                 share_vat = float(round_money(statement.amount_share * rate / 100))
@@ -268,7 +276,9 @@ class EvOwnerStatement(models.Model):
             return self.invoice_id
         return self.env["account.move"]
 
-    @api.depends("state", "amount_payout", "bill_id.payment_state", "invoice_id.payment_state")
+    @api.depends(
+        "state", "amount_payout", "bill_id.payment_state", "invoice_id.payment_state"
+    )
     def _compute_payment_state(self):
         for statement in self:
             document = statement.sudo()._ev_document_to_pay()
@@ -290,9 +300,10 @@ class EvOwnerStatement(models.Model):
             statement.payment_name = sudo.payment_id.name
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for statement in self:
             statement.access_url = f"/my/stations/statements/{statement.id}"
+        return res
 
     @api.depends("owner_id", "date_from")
     def _compute_display_name(self):
@@ -409,7 +420,11 @@ class EvOwnerStatement(models.Model):
         )
         # The statement's sessions are out of the "already settled" sets below.
         self.flush_recordset()
-        line_vals, sessions, refunds = [], self.env["ev.session"], self.env["account.move"]
+        line_vals, sessions, refunds = (
+            [],
+            self.env["ev.session"],
+            self.env["account.move"],
+        )
         for station in self._ev_stations():
             vals, station_sessions, station_refunds = self._ev_station_figures(station)
             if vals:
@@ -463,7 +478,11 @@ class EvOwnerStatement(models.Model):
                 ("station_id", "=", station.id),
                 ("state", "=", "done"),
                 ("stop_time", ">=", self._ev_utc(station, station.owner_date_start)),
-                ("stop_time", "<", self._ev_utc(station, contract_end + timedelta(days=1))),
+                (
+                    "stop_time",
+                    "<",
+                    self._ev_utc(station, contract_end + timedelta(days=1)),
+                ),
                 ("id", "not in", [row[0] for row in settled]),
                 "|",
                 ("invoice_id.state", "=", "posted"),
@@ -506,9 +525,7 @@ class EvOwnerStatement(models.Model):
             round_money(plan.extra_charger_fee) * extra * days / period_days
         )
         base = revenue_untaxed if plan.revenue_base == "untaxed" else revenue
-        percent_fee = round_money(
-            base * round_money(plan.revenue_share_percent) / 100
-        )
+        percent_fee = round_money(base * round_money(plan.revenue_share_percent) / 100)
         vals = {
             "station_id": station.id,
             "station_name": station.name,
@@ -582,8 +599,7 @@ class EvOwnerStatement(models.Model):
                     (
                         line.amount_percent_fee,
                         _(
-                            "%(station)s: %(percent)s%% of charging revenue "
-                            "%(base)s",
+                            "%(station)s: %(percent)s%% of charging revenue %(base)s",
                             station=line.station_name,
                             percent=line.revenue_share_percent,
                             base=self.currency_id.format(line.amount_revenue_base),
@@ -740,8 +756,9 @@ class EvOwnerStatement(models.Model):
             (
                 counterpart
                 + netting.line_ids.filtered(
-                    lambda line, account=counterpart.account_id: line.account_id
-                    == account
+                    lambda line, account=counterpart.account_id: (
+                        line.account_id == account
+                    )
                 )
             ).reconcile()
         return netting
@@ -866,7 +883,12 @@ class EvOwnerStatement(models.Model):
             "amount_fees",
             "amount_share",
         ]
-        sheet.append([Line._fields[column].get_description(self.env)["string"] for column in columns])
+        sheet.append(
+            [
+                Line._fields[column].get_description(self.env)["string"]
+                for column in columns
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for line in self.line_ids:
@@ -881,7 +903,9 @@ class EvOwnerStatement(models.Model):
             "amount_share_vat",
             "amount_payout",
         ):
-            sheet.append([self._fields[field].get_description(self.env)["string"], self[field]])
+            sheet.append(
+                [self._fields[field].get_description(self.env)["string"], self[field]]
+            )
             sheet.cell(sheet.max_row, 1).font = bold
         sheet.append([_("Paid on"), str(self.paid_date or "")])
         buffer = io.BytesIO()
@@ -987,13 +1011,15 @@ class EvOwnerStatement(models.Model):
             last_month = current_start - timedelta(days=1)
             owners = self._ev_owners(company)
             pending = owners.filtered(
-                lambda owner, c=company, d=last_month: not self.sudo().search_count(
-                    [
-                        ("company_id", "=", c.id),
-                        ("owner_id", "=", owner.id),
-                        ("date_to", "=", d),
-                        ("state", "=", "posted"),
-                    ]
+                lambda owner, c=company, d=last_month: (
+                    not self.sudo().search_count(
+                        [
+                            ("company_id", "=", c.id),
+                            ("owner_id", "=", owner.id),
+                            ("date_to", "=", d),
+                            ("state", "=", "posted"),
+                        ]
+                    )
                 )
             )
             for owner in pending:
@@ -1015,4 +1041,3 @@ class EvOwnerStatement(models.Model):
         day = day or fields.Date.context_today(self)
         start, _end = owner_period(day, company.ev_billing_cycle_day)
         return owner_period(start - timedelta(days=1), company.ev_billing_cycle_day)
-

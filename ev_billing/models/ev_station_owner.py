@@ -13,14 +13,13 @@ class EvStation(models.Model):
 
     owner_id = fields.Many2one(
         "res.partner",
-        string="Owner",
         tracking=True,
         index="btree_not_null",
         help="The site host the station is run for: gets the monthly statement and "
         "sees the station on the portal.",
     )
     owner_plan_id = fields.Many2one(
-        "ev.owner.plan", string="Owner Plan", tracking=True, index="btree_not_null"
+        "ev.owner.plan", tracking=True, index="btree_not_null"
     )
     owner_collects = fields.Boolean(related="owner_plan_id.owner_collects")
     owner_date_start = fields.Date(
@@ -62,7 +61,10 @@ class EvStation(models.Model):
                         station.name,
                     )
                 )
-            if station.owner_date_end and station.owner_date_end < station.owner_date_start:
+            if (
+                station.owner_date_end
+                and station.owner_date_end < station.owner_date_start
+            ):
                 raise ValidationError(
                     _(
                         "Station %s: the contract cannot end before it starts.",
@@ -116,8 +118,10 @@ class EvStation(models.Model):
         self.ensure_one()
         chargers = self.with_context(active_test=False).charger_ids
         return chargers.filtered(
-            lambda c: (c.install_date or c.create_date.date()) <= date_to
-            and (c.removal_date >= date_from if c.removal_date else c.active)
+            lambda c: (
+                (c.install_date or c.create_date.date()) <= date_to
+                and (c.removal_date >= date_from if c.removal_date else c.active)
+            )
         )
 
     @api.model

@@ -94,7 +94,11 @@ class ResCompany(models.Model):
             )
             if not found:
                 raise UserError(
-                    _("Company %(company)s has no %(kind)s journal.", company=company.name, kind=kind)
+                    _(
+                        "Company %(company)s has no %(kind)s journal.",
+                        company=company.name,
+                        kind=kind,
+                    )
                 )
             return found
 
@@ -111,9 +115,7 @@ class ResCompany(models.Model):
 
     def _ev_owner_account(self, name, account_type, start_code):
         Account = self.env["account.account"].sudo().with_company(self)
-        existing = Account.search(
-            self._ev_account_domain(("name", "=", name)), limit=1
-        )
+        existing = Account.search(self._ev_account_domain(("name", "=", name)), limit=1)
         if existing:
             return existing
         last = Account.search(

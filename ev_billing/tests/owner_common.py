@@ -138,7 +138,9 @@ class EvOwnerCommon(AccountTestInvoicingCommon):
         cls.chargers_a = cls._chargers(cls.station_a, 6, date(2026, 1, 10))
         cls.charger_a7 = cls._chargers(cls.station_a, 1, date(2026, 3, 20))
         cls.charger_a_removed = cls._chargers(cls.station_a, 1, date(2026, 1, 10))
-        cls.charger_a_removed.write({"removal_date": date(2026, 2, 15), "active": False})
+        cls.charger_a_removed.write(
+            {"removal_date": date(2026, 2, 15), "active": False}
+        )
         cls._chargers(cls.station_b, 1, date(2026, 1, 10))
         cls.chargers_fast = cls._chargers(cls.station_fast, 6, date(2026, 3, 1))
         cls._chargers(cls.station_save, 3, date(2025, 6, 1))
@@ -154,7 +156,9 @@ class EvOwnerCommon(AccountTestInvoicingCommon):
 
         # -- March sessions (amounts VAT included; stop times in Bangkok, UTC+7) -------
         cls.s_a1 = cls._session(cls.station_a, 2140.0, 20.0, datetime(2026, 3, 2, 3, 0))
-        cls.s_a2 = cls._session(cls.station_a, 1070.0, 10.0, datetime(2026, 3, 20, 5, 0))
+        cls.s_a2 = cls._session(
+            cls.station_a, 1070.0, 10.0, datetime(2026, 3, 20, 5, 0)
+        )
         # Starts 31 March 23:30, stops 1 April 00:40 in Bangkok: April's.
         cls.s_a_cutoff = cls._session(
             cls.station_a,

@@ -59,7 +59,7 @@ class TestEvOwnerAccess(EvOwnerCommon):
             ("owner_plan_flex", (350.0, 5, 70.0, 5.0, False)),
             ("owner_plan_save", (0.0, 5, 0.0, 8.0, False)),
         ):
-            plan = self.env.ref(f"ev_billing.{xmlid}")
+            plan = self.env.ref(f"ev_billing.{xmlid}").sudo()
             self.assertEqual(
                 (
                     plan.monthly_fee,
@@ -89,7 +89,9 @@ class TestEvOwnerAccess(EvOwnerCommon):
         html = (
             self.env["ir.actions.report"]
             .with_user(self.user_manager)
-            ._render_qweb_html("ev_billing.action_report_ev_owner_statement", flex.ids)[0]
+            ._render_qweb_html("ev_billing.action_report_ev_owner_statement", flex.ids)[
+                0
+            ]
         )
         self.assertIn(b"3,420.90", html)
         # The journal entries button is for Managers who also keep the books.
@@ -118,7 +120,9 @@ class TestEvOwnerAccess(EvOwnerCommon):
         self.assertEqual(flex.sudo().payment_id.amount, 3420.90)
         self.assertEqual(save.sudo().payment_id.amount, 1371.60)
         self.assertFalse(fast.sudo().payment_id, "the FAST owner pays the operator")
-        self.assertEqual((flex.payment_state, flex.paid_date), ("paid", date(2026, 4, 3)))
+        self.assertEqual(
+            (flex.payment_state, flex.paid_date), ("paid", date(2026, 4, 3))
+        )
         with self.assertRaises(UserError):
             statements.action_pay()
 

@@ -8,20 +8,60 @@ from .owner_common import EvOwnerCommon
 
 # March 2026, FLEX owner, computed by hand (THB; VAT 7 %; sessions' prices include
 # VAT, fees exclude it):
-#  station     | days  | sess | kWh    | rev incl | rev excl | chargers | extra | plan fee | extra fee | 5 % fee | fees   | share
-#  Riverside A | 31/31 | 2    | 30.000 | 3210.00  | 3000.00  | 7        | 2     | 350.00   | 140.00    | 150.00  | 640.00 | 3000.00
-#  Riverside B | 10/31 | 1    | 10.000 | 1070.00  | 1000.00  | 1        | 0     | 112.90   | 0.00      | 50.00   | 162.90 | 1000.00
+#
+#                       Riverside A        Riverside B
+#  days on plan         31/31              10/31 (left 10 March)
+#  sessions             2                  1
+#  kWh                  30.000             10.000
+#  revenue incl. VAT    2140 + 1070        1070.00
+#                       = 3210.00
+#  revenue excl. VAT    3000.00            1000.00
+#  chargers counted     6 + 1 = 7          1
+#  extra chargers       7 - 5 = 2          0
+#  plan fee             350.00             350 x 10/31 = 112.903 -> 112.90
+#  extra chargers fee   2 x 70 = 140.00    0.00
+#  5 % fee              150.00             50.00
+#  fees                 640.00             162.90
+#  owner's share        3000.00            1000.00
+#
 # Riverside A: 6 chargers + 1 installed 20 March (the one removed in February does not
-# count); Riverside B left on 10 March: 350 x 10/31 = 112.903 -> 112.90, and its
-# session of 15 March is not the owner's; the session stopping 1 April 00:40 Bangkok
-# time belongs to April.
+# count); Riverside B's session of 15 March is after it left, not the owner's; the
+# session stopping 1 April 00:40 Bangkok time belongs to April.
 # Fees 802.90 + VAT 56.20 = 859.10 (invoice); share 4000.00 + VAT 280.00 = 4280.00
 # (bill, the owner is VAT registered); payout 4280.00 - 859.10 = 3420.90.
 FLEX_MARCH = [
     # station_name, days, sessions, kwh, rev incl, rev excl, chargers, extra,
     # plan fee, extra fee, percent fee, fees, share
-    ("Riverside A", 31, 2, 30.0, 3210.00, 3000.00, 7, 2, 350.00, 140.00, 150.00, 640.00, 3000.00),
-    ("Riverside B", 10, 1, 10.0, 1070.00, 1000.00, 1, 0, 112.90, 0.00, 50.00, 162.90, 1000.00),
+    (
+        "Riverside A",
+        31,
+        2,
+        30.0,
+        3210.00,
+        3000.00,
+        7,
+        2,
+        350.00,
+        140.00,
+        150.00,
+        640.00,
+        3000.00,
+    ),
+    (
+        "Riverside B",
+        10,
+        1,
+        10.0,
+        1070.00,
+        1000.00,
+        1,
+        0,
+        112.90,
+        0.00,
+        50.00,
+        162.90,
+        1000.00,
+    ),
 ]
 LINE_FIELDS = [
     "station_name",
@@ -61,7 +101,10 @@ class TestEvOwnerSettlement(EvOwnerCommon):
     def test_flex_march_line_by_line(self):
         statement = self.statement_flex
         self.assertEqual(statement.state, "posted")
-        self.assertEqual((statement.date_from, statement.date_to), (date(2026, 3, 1), date(2026, 3, 31)))
+        self.assertEqual(
+            (statement.date_from, statement.date_to),
+            (date(2026, 3, 1), date(2026, 3, 31)),
+        )
         self.assertEqual(self._line_table(statement), FLEX_MARCH)
         self.assertEqual(statement.session_ids, self.s_a1 | self.s_a2 | self.s_b1)
         self.assertRecordValues(
@@ -143,17 +186,26 @@ class TestEvOwnerSettlement(EvOwnerCommon):
             ],
         )
         self.assertIn(bill.payment_state, ("paid", "in_payment"))
-        self.assertEqual(bill.invoice_line_ids.account_id, company.ev_owner_share_account_id)
-        self.assertEqual(bill.invoice_line_ids.tax_ids, company.ev_owner_purchase_tax_id)
+        self.assertEqual(
+            bill.invoice_line_ids.account_id, company.ev_owner_share_account_id
+        )
+        self.assertEqual(
+            bill.invoice_line_ids.tax_ids, company.ev_owner_purchase_tax_id
+        )
         self.assertEqual(company.ev_owner_purchase_tax_id.type_tax_use, "purchase")
 
         # Netting: the fee invoice offset against the bill, both reconciled.
         netting = statement.netting_move_id
-        payable = bill.line_ids.filtered(lambda l: l.display_type == "payment_term")
-        receivable = invoice.line_ids.filtered(lambda l: l.display_type == "payment_term")
+        payable = bill.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
         self.assertEqual(
             sorted(
-                (l.account_id.id, l.partner_id.id, l.balance) for l in netting.line_ids
+                (line.account_id.id, line.partner_id.id, line.balance)
+                for line in netting.line_ids
             ),
             sorted(
                 [
@@ -180,20 +232,47 @@ class TestEvOwnerSettlement(EvOwnerCommon):
             ],
         )
         self.assertEqual(company.ev_owner_payout_journal_id.type, "bank")
-        self.assertIn(payment, bill._get_reconciled_payments() | bill.matched_payment_ids)
+        self.assertIn(
+            payment, bill._get_reconciled_payments() | bill.matched_payment_ids
+        )
 
     def test_save_owner_not_vat_registered(self):
         statement = self.statement_save
         self.assertEqual(
             self._line_table(statement),
-            [("Green Fleet Depot", 31, 2, 15.0, 1605.00, 1500.00, 3, 0, 0.0, 0.0, 120.00, 120.00, 1500.00)],
+            [
+                (
+                    "Green Fleet Depot",
+                    31,
+                    2,
+                    15.0,
+                    1605.00,
+                    1500.00,
+                    3,
+                    0,
+                    0.0,
+                    0.0,
+                    120.00,
+                    120.00,
+                    1500.00,
+                )
+            ],
         )
         self.assertRecordValues(
             statement,
-            [{"amount_fees_vat": 8.40, "amount_share_vat": 0.0, "amount_payout": 1371.60, "payment_state": "paid"}],
+            [
+                {
+                    "amount_fees_vat": 8.40,
+                    "amount_share_vat": 0.0,
+                    "amount_payout": 1371.60,
+                    "payment_state": "paid",
+                }
+            ],
         )
         bill = statement.bill_id
-        self.assertFalse(bill.invoice_line_ids.tax_ids, "no VAT: the owner is not VAT registered")
+        self.assertFalse(
+            bill.invoice_line_ids.tax_ids, "no VAT: the owner is not VAT registered"
+        )
         self.assertEqual((bill.amount_tax, bill.amount_total), (0.0, 1500.00))
         self.assertEqual(statement.invoice_id.amount_total, 128.40)
         self.assertEqual(statement.payment_id.amount, 1371.60)
@@ -207,7 +286,23 @@ class TestEvOwnerSettlement(EvOwnerCommon):
         # Joined 16 March: 790 x 16/31 = 407.74; one extra charger 150 x 16/31 = 77.42.
         self.assertEqual(
             self._line_table(statement),
-            [("Sukhumvit Hotel", 16, 1, 5.0, 535.00, 500.00, 6, 1, 407.74, 77.42, 0.0, 485.16, 0.0)],
+            [
+                (
+                    "Sukhumvit Hotel",
+                    16,
+                    1,
+                    5.0,
+                    535.00,
+                    500.00,
+                    6,
+                    1,
+                    407.74,
+                    77.42,
+                    0.0,
+                    485.16,
+                    0.0,
+                )
+            ],
         )
         self.assertFalse(statement.bill_id, "the owner collected: nothing to pay out")
         invoice = statement.invoice_id
@@ -244,18 +339,28 @@ class TestEvOwnerSettlement(EvOwnerCommon):
         names = sorted(message.attachment_ids.mapped("name"))
         stem = statement.name.replace("/", "-")
         self.assertIn(f"{stem}.xlsx", names)
-        self.assertTrue(any(name.startswith(stem + ".") and not name.endswith("xlsx") for name in names))
+        self.assertTrue(
+            any(
+                name.startswith(stem + ".") and not name.endswith("xlsx")
+                for name in names
+            )
+        )
         for move in statement.invoice_id | statement.bill_id:
             self.assertTrue(
-                any(name.startswith(move.name.replace("/", "-")) for name in names), names
+                any(name.startswith(move.name.replace("/", "-")) for name in names),
+                names,
             )
         self.assertIn("Riverside", message.body)
         self.assertIn("ใบแจ้งยอด", message.subject)
 
     def test_statement_report_thai_and_english(self):
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "ev_billing.action_report_ev_owner_statement", self.statement_flex.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "ev_billing.action_report_ev_owner_statement", self.statement_flex.ids
+            )[0]
+            .decode()
+        )
         for text in (
             "Station Owner Statement",
             "ใบแจ้งยอดเจ้าของสถานี",
@@ -271,9 +376,13 @@ class TestEvOwnerSettlement(EvOwnerCommon):
 
         import openpyxl
 
-        workbook = openpyxl.load_workbook(io.BytesIO(self.statement_flex._ev_xlsx_bytes()))
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(self.statement_flex._ev_xlsx_bytes())
+        )
         rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
-        station_rows = [row for row in rows if row and row[0] in ("Riverside A", "Riverside B")]
+        station_rows = [
+            row for row in rows if row and row[0] in ("Riverside A", "Riverside B")
+        ]
         self.assertEqual(len(station_rows), 2)
         self.assertIn(3000.0, station_rows[0])
         self.assertIn(["Payout", 3420.9], [row[:2] for row in rows])
@@ -291,13 +400,17 @@ class TestEvOwnerSettlement(EvOwnerCommon):
             wizard = (
                 self.env["ev.owner.settlement.wizard"]
                 .with_user(self.user_manager)
-                .create({"month_date": date(2026, 3, 15), "company_id": self.company.id})
+                .create(
+                    {"month_date": date(2026, 3, 15), "company_id": self.company.id}
+                )
             )
             action = wizard.action_settle()
         self.assertEqual(self.Statement.search([]), statements)
         self.assertEqual(
             sorted(self.Statement.search(action["domain"]).ids),
-            sorted((self.statement_flex | self.statement_fast | self.statement_save).ids),
+            sorted(
+                (self.statement_flex | self.statement_fast | self.statement_save).ids
+            ),
         )
         self.assertEqual(self.env["account.move"].search_count([]), moves)
         self.assertEqual(self.env["account.payment"].search_count([]), payments)
@@ -309,15 +422,22 @@ class TestEvOwnerSettlement(EvOwnerCommon):
         from odoo.tools import mute_logger
 
         other = self.statement_save
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
             self.env.cr.execute(
-                "INSERT INTO ev_owner_statement_session_rel (statement_id, session_id) VALUES (%s, %s)",
+                "INSERT INTO ev_owner_statement_session_rel (statement_id, session_id) "
+                "VALUES (%s, %s)",
                 (other.id, self.s_a1.id),
             )
 
     def test_refund_after_settlement_carried_to_next_statement(self):
         # 5 April: the 2,140.00 session of 2 March (settled in March) is refunded.
-        charge = self.Ledger.search([("session_id", "=", self.s_a1.id), ("kind", "=", "charge")])
+        charge = self.Ledger.search(
+            [("session_id", "=", self.s_a1.id), ("kind", "=", "charge")]
+        )
         with freeze_time("2026-04-05 03:00:00"):
             refund = charge._ev_refund()
         credit_note = refund.move_id
@@ -331,8 +451,16 @@ class TestEvOwnerSettlement(EvOwnerCommon):
         # + VAT 45.15 = 690.15; share 3,100.00 + VAT 217.00 = 3,317.00;
         # payout 3,317.00 - 690.15 = 2,626.85. Riverside B has left: no line.
         self.assertEqual(
-            [(l.station_name, l.session_count, l.amount_sessions, l.amount_refund, l.amount_revenue_untaxed)
-             for l in april.line_ids],
+            [
+                (
+                    line.station_name,
+                    line.session_count,
+                    line.amount_sessions,
+                    line.amount_refund,
+                    line.amount_revenue_untaxed,
+                )
+                for line in april.line_ids
+            ],
             [("Riverside A", 2, 5457.00, 2140.00, 3100.00)],
         )
         self.assertEqual(april.session_ids, self.s_a_cutoff | s_apr)
@@ -371,7 +499,9 @@ class TestEvOwnerSettlement(EvOwnerCommon):
                 }
             )
         )
-        self.assertEqual((wizard.date_from, wizard.date_to), (date(2026, 5, 1), date(2026, 5, 31)))
+        self.assertEqual(
+            (wizard.date_from, wizard.date_to), (date(2026, 5, 1), date(2026, 5, 31))
+        )
         wizard.action_settle()
         may = self._statement(self.owner_flex, date(2026, 5, 1))
         self.assertEqual(may.state, "draft")

@@ -59,9 +59,10 @@ class EvOwnerSettlementWizard(models.TransientModel):
         )
         if not statements:
             raise UserError(
-                _("Nothing to settle for %(from)s to %(to)s.", **{
-                    "from": self.date_from, "to": self.date_to
-                })
+                _(
+                    "Nothing to settle for %(from)s to %(to)s.",
+                    **{"from": self.date_from, "to": self.date_to},
+                )
             )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "ev_billing.ev_owner_statement_action"
