@@ -19,6 +19,7 @@ from . import res_partner_wallet
 from . import res_company
 from . import res_config_settings
 from . import ev_wallet_transaction
+from . import ev_wallet_posting
 from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
