@@ -19,6 +19,7 @@ from . import res_partner_wallet
 from . import res_company
 from . import res_config_settings
 from . import ev_wallet_transaction
+from . import ev_wallet_posting
 from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
@@ -32,3 +33,11 @@ from . import res_config_settings_owner
 from . import ev_owner_statement
 from . import ev_owner_statement_line
 from . import ev_connector_owner
+from . import ev_billing_period_mixin
+from . import ev_session_summary
+from . import ev_wallet_transaction_export
+from . import ev_charger_connection
+from . import ev_charger_summary
+from . import ev_connector_overview
+from . import ev_station_overview
+from . import res_partner_usage

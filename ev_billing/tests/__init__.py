@@ -18,3 +18,5 @@ from . import test_ev_connector_page
 from . import test_ev_owner_settlement
 from . import test_ev_owner_access
 from . import test_ev_owner_portal
+from . import test_ev_i18n
+from . import test_ev_backend
