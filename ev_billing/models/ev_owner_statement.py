@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..pricing.money import round_money
+from .ev_wallet_transaction import billing_cycle_start
 
 _logger = logging.getLogger(__name__)
 
@@ -17,12 +18,9 @@ MANAGER = "ev_billing.group_ev_manager"
 
 
 def owner_period(day, cycle_day):
-    """(first day, last day) of the settlement period containing ``day`` when periods
-    start on ``cycle_day`` of each month."""
-    cycle_day = min(max(cycle_day or 1, 1), 28)
-    start = day.replace(day=cycle_day)
-    if day < start:
-        start -= relativedelta(months=1)
+    """(first day, last day) of the settlement period containing ``day``: the billing
+    cycle of the company (from ``cycle_day`` to the day before it next month)."""
+    start = billing_cycle_start(day, cycle_day)
     return start, start + relativedelta(months=1) - timedelta(days=1)
 
 

@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import HttpCase, tagged
 
 from .owner_common import EvOwnerCommon
@@ -96,7 +98,14 @@ class TestEvOwnerPortal(HttpCase, EvOwnerCommon):
         notifications = Bus.search([("message", "like", "ev_owner_connector_status")])
         self.assertEqual(len(notifications), 1)
         self.assertIn(f'"res.partner",{self.owner_flex.id}]', notifications.channel)
-        self.assertIn('"status": "Charging"', notifications.message)
+        self.assertEqual(
+            json.loads(notifications.message)["payload"],
+            {
+                "connector_id": connector.id,
+                "status": "Charging",
+                "css_class": "text-bg-warning",
+            },
+        )
 
     def test_owner_portal_tour(self):
         self.start_tour("/my", "ev_billing_owner_portal_tour", login="o_portal_flex")
