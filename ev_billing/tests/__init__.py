@@ -22,3 +22,4 @@ from . import test_ev_i18n
 from . import test_ev_backend
 from . import test_ev_login
 from . import test_ev_line_login
+from . import test_ev_thai_demo
