@@ -1,11 +1,10 @@
 import time
-from unittest import TestCase
 
 from werkzeug.urls import url_encode
 
 from odoo import http
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import BaseCase, new_test_user, tagged
 
 from ..tools import line_login
 from .fake_line_login import FakeLineLogin, sign_hs256
@@ -15,10 +14,9 @@ CHANNEL_ID = "1656789012"
 CHANNEL_SECRET = "0123456789abcdef0123456789abcdef"
 
 
-@tagged("post_install", "-at_install")
-class TestEvLineLogin(EvLoginCommon):
-    """LINE Login v2.1 against a fake LINE platform on localhost that checks every
-    request (tests/fake_line_login.py)."""
+class EvLineLoginCommon(EvLoginCommon):
+    """A LINE Login channel on the test company, and a fake LINE platform on localhost
+    that checks every request (tests/fake_line_login.py)."""
 
     @classmethod
     def setUpClass(cls):
@@ -58,6 +56,11 @@ class TestEvLineLogin(EvLoginCommon):
 
     def _line_requests(self, path):
         return [params for _m, p, params in self.line.requests if p.endswith(path)]
+
+
+@tagged("post_install", "-at_install")
+class TestEvLineLogin(EvLineLoginCommon):
+    """LINE Login v2.1: sign up, log in, link, and every check that must refuse."""
 
     def test_qr_page_offers_line(self):
         page = self.url_open(self.qr_page).text
@@ -218,7 +221,27 @@ class TestEvLineLogin(EvLoginCommon):
         self.assertEqual(self._logged_in_uid(response), user.id)
 
 
-class TestEvLineIdToken(TestCase):
+@tagged("post_install", "-at_install")
+class TestEvLineLoginTour(EvLineLoginCommon):
+    """Log in with LINE from the QR page, in headless Chromium at phone size."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_line_login_from_the_qr_page(self):
+        self.start_tour(self.qr_page, "ev_billing_line_login_tour")
+        self.assertFalse(self.line.errors)
+        self.assertEqual(len(self._line_requests("/authorize")), 1)
+        self.assertEqual(len(self._line_requests("/token")), 1)
+        partner = self.env["res.partner"].search(
+            [("ev_line_user_id", "=", self.line.user_id)]
+        )
+        self.assertTrue(partner.ev_is_driver)
+        self.assertTrue(partner.user_ids.share)
+
+
+@tagged("post_install", "-at_install")
+class TestEvLineIdToken(BaseCase):
     """The ID token checks on their own (LINE's rules for web login ID tokens)."""
 
     def _token(self, **overrides):
