@@ -204,9 +204,7 @@ class ChargePoint:
                 call_error_frame(
                     unique_id,
                     ProtocolError(
-                        details={
-                            "cause": "Unknown MessageTypeId %.20r" % (msg[0],)
-                        }
+                        details={"cause": "Unknown MessageTypeId %.20r" % (msg[0],)}
                     ),
                 )
             )

@@ -86,9 +86,7 @@ def decode(raw):
             )
         )
     try:
-        return json.loads(
-            raw, parse_constant=_no_constant, parse_float=_finite_float
-        )
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, TypeError, RecursionError) as error:
         raise FrameError(
             FormationViolation(

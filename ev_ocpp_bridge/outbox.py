@@ -646,9 +646,7 @@ class Outbox:
                 (limit,),
             ).fetchall()
         )
-        return {
-            row[0]: (json.loads(row[1]), row[2], row[3]) for row in reversed(rows)
-        }
+        return {row[0]: (json.loads(row[1]), row[2], row[3]) for row in reversed(rows)}
 
     # -- charger credential cache -------------------------------------------
 

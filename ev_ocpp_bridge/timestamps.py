@@ -23,7 +23,7 @@ SENT_CHARS = 64
 
 
 def normalise(value):
-    """``value`` as ``YYYY-MM-DDTHH:MM:SS[.mmm]Z``, or None when it is not a date-time."""
+    """``value`` as ``YYYY-MM-DDTHH:MM:SS[.mmm]Z``; None if it is not a date-time."""
     if not isinstance(value, str):
         return None
     match = _RFC3339.match(value)

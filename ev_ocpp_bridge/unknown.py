@@ -27,7 +27,8 @@ class UnknownChargers:
         self.odoo = odoo
         self.every = every
         self._attempts = OrderedDict()  # identity -> report waiting to be sent
-        self._sent = OrderedDict()  # identity -> monotonic time of its last report
+        # identity -> (monotonic time of its last report, whether it had boot info)
+        self._sent = OrderedDict()
         self._wakeup = asyncio.Event()
         self._task = None
         self.reports_sent = 0
@@ -64,20 +65,28 @@ class UnknownChargers:
         self._wakeup.set()
 
     def _due(self):
+        """Identities to report now: not reported for ``every`` seconds, or with
+        boot information Odoo has not had yet."""
         now = time.monotonic()
-        due = [
-            identity
-            for identity in self._attempts
-            if now - self._sent.get(identity, -self.every) >= self.every
-        ]
-        return due[:BATCH]
+        due = []
+        for identity, entry in self._attempts.items():
+            sent_at, had_boot = self._sent.get(identity, (None, False))
+            if (
+                sent_at is None
+                or now - sent_at >= self.every
+                or (entry.get("boot") and not had_boot)
+            ):
+                due.append(identity)
+                if len(due) == BATCH:
+                    break
+        return due
 
     def _next_due(self):
         now = time.monotonic()
         return max(
             0.01,
             min(
-                self._sent.get(identity, now - self.every) + self.every - now
+                self._sent.get(identity, (now - self.every,))[0] + self.every - now
                 for identity in self._attempts
             ),
         )
@@ -114,7 +123,8 @@ class UnknownChargers:
                 continue
             now = time.monotonic()
             for report in reports:
-                self._sent[report["identity"]] = now
+                _sent_at, had_boot = self._sent.get(report["identity"], (None, False))
+                self._sent[report["identity"]] = (now, had_boot or "boot" in report)
                 self._sent.move_to_end(report["identity"])
                 _logger.info(
                     "event=unknown_charger_reported identity=%s attempts=%s",
