@@ -42,6 +42,8 @@
         "views/ev_wallet_portal_templates.xml",
         "views/ev_connector_portal_templates.xml",
         "views/ev_billing_menus.xml",
+        "security/ev_charger_request_security.xml",
+        "views/ev_charger_request_views.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",
