@@ -276,7 +276,7 @@ class TestEvUnknownChargers(HttpCase, EvOcppEventCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.user_admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"password": "n3w-p4ssword"})
         )
         wizard.action_apply()
