@@ -69,12 +69,18 @@ class EvChargerRequest(models.Model):
             if not isinstance(identity, str) or not 0 < len(identity) <= 64:
                 results.append({"identity": identity, "error": "bad identity"})
                 continue
-            known = bool(
+            charger = (
                 self.env["ev.charger"]
                 .with_context(active_test=False)
-                .search_count([("identity", "=", identity)])
+                .search([("identity", "=", identity)], limit=1)
             )
-            if not known:
+            known = bool(charger)
+            if known:
+                # registered from the Chargers menu meanwhile: the list says so
+                self.search([("identity", "=", identity), ("state", "=", "new")]).write(
+                    {"state": "registered", "charger_id": charger.id}
+                )
+            else:
                 self._ocpp_record_attempt(identity, report)
             results.append({"identity": identity, "known": known})
         return results

@@ -192,6 +192,15 @@ class TestEvUnknownChargers(HttpCase, EvOcppEventCommon):
             [False, True, None],
         )
         self.assertFalse(self._request("TST-CP-001"))
+        # listed, then registered from the Chargers menu: the list follows
+        self.env["ev.charger.request"].sudo().create(
+            {"identity": "TST-CP-002", "company_id": self.company.id}
+        )
+        self._report([{"identity": "TST-CP-002"}])
+        self.assertEqual(
+            (self._request("TST-CP-002").state, self._request("TST-CP-002").charger_id),
+            ("registered", self.charger_2),
+        )
         self._report(
             [
                 {
