@@ -155,8 +155,14 @@ class ChargePoint:
     async def start(self):
         recv = self.connection.recv
         route = self.route_message
-        while True:
-            await route(await recv())
+        try:
+            while True:
+                await route(await recv())
+        finally:
+            # a command waiting for this charger's answer fails now, not at its timeout
+            waiting = self._waiting
+            if waiting is not None and not waiting[1].done():
+                waiting[1].set_exception(ConnectionError("charger disconnected"))
 
     async def route_message(self, raw_msg):
         self.frames_in += 1

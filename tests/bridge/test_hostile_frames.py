@@ -504,3 +504,27 @@ async def test_registered_with_another_password_is_rejected(harness, odoo):
     with pytest.raises(websockets.ConnectionClosed):
         await asyncio.wait_for(ws.recv(), 5)
     assert "NEW-3" not in harness.bridge.chargers
+
+
+# -- 9. a remote start that fails in any way is forgotten --------------------------
+
+
+@pytest.mark.parametrize("answer", ["bad_answer", "disconnect"])
+async def test_9_a_failed_remote_start_is_not_picked_up_later(raw, harness, answer):
+    async def charger_answers():
+        frame = json.loads(await raw.recv())
+        assert frame[2] == "RemoteStartTransaction"
+        if answer == "bad_answer":
+            await raw.send(json.dumps([3, frame[1], {"status": "Accepted", "x": 1}]))
+        else:
+            await raw.close()
+
+    answering = asyncio.create_task(charger_answers())
+    status, body = await harness.command(
+        "CP-1",
+        "remote_start_transaction",
+        {"connector_id": 1, "id_tag": "TAG-OK", "remote_request_id": "sess-9"},
+    )
+    await answering
+    assert status == 502, body
+    assert harness.bridge.service.pending_remote == {}
