@@ -1,5 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.base.models.ir_sequence import _update_nogap
 
 WALLET_JOURNAL_CODE = "EVW"
 
@@ -323,7 +326,7 @@ class ResCompany(models.Model):
     def _ev_abb_prefix_for(self, station):
         return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(range_year)s-"
 
-    def _ev_next_abb_number(self, station, sequence_date=None):
+    def _ev_abb_sequence(self, station):
         self.ensure_one()
         Sequence = self.env["ir.sequence"].sudo()
         code = self._ev_abb_sequence_code(station)
@@ -342,7 +345,35 @@ class ResCompany(models.Model):
                     "implementation": "no_gap",
                 }
             )
-        return sequence.with_company(self).next_by_id(sequence_date=sequence_date)
+        return sequence
+
+    def _ev_next_abb_number(self, station, sequence_date=None):
+        return self._ev_next_abb_numbers(station, sequence_date, 1)[0]
+
+    def _ev_next_abb_numbers(self, station, sequence_date, count):
+        """``count`` consecutive numbers of ``station``'s yearly sequence, taken at
+        once (one lock, one update).
+
+        Odoo's no-gap sequences lock their row with NOWAIT and fail at once when
+        another transaction numbers the same station; billing batches wait for it
+        instead (and retry the batch when the wait ends in a serialization
+        failure). The numbers are part of the caller's transaction: rolled back
+        with it, they are given again, so there is no gap and no duplicate.
+        """
+        self.ensure_one()
+        sequence = self._ev_abb_sequence(station)
+        date_range = sequence._get_current_sequence(sequence_date)
+        date_range.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_sequence_date_range WHERE id = %s FOR UPDATE",
+                date_range.id,
+            )
+        )
+        step = sequence.number_increment
+        first = _update_nogap(date_range, step * count)
+        sequence = sequence.with_context(ir_sequence_date_range=date_range.date_from)
+        return [sequence.get_next_char(first + step * i) for i in range(count)]
 
     def _ev_update_abb_prefixes(self):
         Sequence = self.env["ir.sequence"].sudo()
