@@ -60,12 +60,19 @@ class EvSession(models.Model):
         mode = self.env["ir.config_parameter"].sudo().get_param(BILLING_MODE_PARAM)
         if mode == "per_session":
             Ledger = self.env["ev.wallet.transaction"]
+            started, queries = time.perf_counter(), self.env.cr.sql_log_count
             for session in self:
                 try:
                     with self.env.cr.savepoint():
                         Ledger._ev_bill_sessions_one_by_one(session)
                 except UserError as error:
                     session._ev_billing_failed(error.args[0])
+            _logger.debug(
+                "billed %s sessions one by one: %s queries in %.3f s",
+                len(self),
+                self.env.cr.sql_log_count - queries,
+                time.perf_counter() - started,
+            )
             return
         self.write({"billing_state": "to_bill"})
         data = self.env.cr.precommit.data
@@ -121,39 +128,40 @@ class EvSession(models.Model):
         return sessions
 
     def _ev_bill_in_batch(self):
-        """Bill these sessions in one batch. When the batch fails, bill them one by
-        one: the ones that fail go to review with the reason, the others are
-        billed."""
-        Ledger = self.env["ev.wallet.transaction"]
+        """Bill these sessions in one batch. When the batch fails, its halves are
+        billed apart (and so on): the sessions that fail alone go to review with the
+        reason, the others are billed, still in batches."""
         started, queries = time.perf_counter(), self.env.cr.sql_log_count
-        try:
-            with self.env.cr.savepoint():
-                Ledger._ev_bill_sessions(self)
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception as error:  # noqa: BLE001 — find the session(s) that fail
-            _logger.info(
-                "Billing %s sessions together failed (%s): one by one", len(self), error
-            )
-            for session in self:
-                try:
-                    with self.env.cr.savepoint():
-                        Ledger._ev_bill_sessions(session)
-                except CONCURRENCY_ERRORS:
-                    raise
-                except Exception as error:  # noqa: BLE001
-                    if not isinstance(error, UserError):
-                        _logger.exception("Billing %s failed", session.display_name)
-                    reason = (
-                        error.args[0] if isinstance(error, UserError) else repr(error)
-                    )
-                    session._ev_billing_failed(reason)
+        self._ev_bill_or_split()
         _logger.debug(
             "billed %s sessions: %s queries in %.3f s",
             len(self),
             self.env.cr.sql_log_count - queries,
             time.perf_counter() - started,
         )
+
+    def _ev_bill_or_split(self):
+        try:
+            with self.env.cr.savepoint():
+                self.env["ev.wallet.transaction"]._ev_bill_sessions(self)
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 — find the session(s) that fail
+            if len(self) > 1:
+                _logger.info(
+                    "Billing %s sessions together failed (%s): splitting",
+                    len(self),
+                    error,
+                )
+                half = len(self) // 2
+                self[:half]._ev_bill_or_split()
+                self[half:]._ev_bill_or_split()
+                return
+            if not isinstance(error, UserError):
+                _logger.exception("Billing %s failed", self.display_name)
+            self._ev_billing_failed(
+                error.args[0] if isinstance(error, UserError) else repr(error)
+            )
 
     @api.model
     def _cron_bill_sessions(self, max_seconds=240):
@@ -173,7 +181,9 @@ class EvSession(models.Model):
                 if not lanes_woken:
                     lanes_woken = True
                     self._ev_wake_billing_lanes()
-                self.env.cr.commit()
+                # One transaction per batch: a billed batch is final (its invoices,
+                # numbers and ledger lines) whatever happens to the next one.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
                 conflicts = 0
             except CONCURRENCY_ERRORS as error:
                 self.env.cr.rollback()
@@ -184,22 +194,20 @@ class EvSession(models.Model):
                     self.env.ref("ev_billing.ir_cron_ev_bill_sessions").sudo()._trigger(
                         fields.Datetime.now()
                     )
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                     break
                 time.sleep(random.uniform(0.005, 0.02) * min(conflicts, 10))
         else:
             # Out of time with sessions left: come back at once.
             self.env.ref("ev_billing.ir_cron_ev_bill_sessions").sudo()._trigger()
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _ev_wake_billing_lanes(self):
         """More than one batch queued: wake the other billing cron lanes."""
         self.flush_model(["billing_state"])
         self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM ev_session WHERE billing_state = 'to_bill'"
-            )
+            SQL("SELECT count(*) FROM ev_session WHERE billing_state = 'to_bill'")
         )
         if not self.env.cr.fetchone()[0]:
             return

@@ -353,9 +353,10 @@ class EvWalletTransaction(models.Model):
         if nothing:
             nothing.billing_state = "billed"  # nothing to invoice
         billed = self.env["ev.session"]
-        for company in (todo - nothing).company_id:
+        todo -= nothing
+        for company in todo.company_id:
             billed |= self._ev_bill_company_sessions(
-                company, (todo - nothing).filtered(lambda s: s.company_id == company)
+                company, todo.filtered(lambda s, c=company: s.company_id == c)
             )
         billed._ev_billed_hooks()
         return True
@@ -403,9 +404,7 @@ class EvWalletTransaction(models.Model):
                     "invoice_date": dates[session],
                     "ref": numbers[session],
                     "invoice_origin": session.name,
-                    "narration": _(
-                        "Abbreviated tax invoice %s", numbers[session]
-                    ),
+                    "narration": _("Abbreviated tax invoice %s", numbers[session]),
                     "invoice_line_ids": self._ev_invoice_line_vals(
                         session, accounting["tax"], products
                     ),

@@ -327,6 +327,13 @@ class ResCompany(models.Model):
         return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(range_year)s-"
 
     def _ev_abb_sequence(self, station):
+        """``station``'s numbering, locked until the end of the transaction.
+
+        Two billing transactions must never both create the station's sequence or
+        its year: whoever creates one first updates the row the other one waits for
+        (the station, then the sequence), so the other one fails with a
+        serialization error and retries on data where it exists.
+        """
         self.ensure_one()
         Sequence = self.env["ir.sequence"].sudo()
         code = self._ev_abb_sequence_code(station)
@@ -334,6 +341,12 @@ class ResCompany(models.Model):
             [("code", "=", code), ("company_id", "=", self.id)], limit=1
         )
         if not sequence:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ev_station SET write_date = write_date WHERE id = %s",
+                    station.id,
+                )
+            )
             sequence = Sequence.create(
                 {
                     "name": _("Abbreviated Tax Invoice %s", station.code),
@@ -345,6 +358,12 @@ class ResCompany(models.Model):
                     "implementation": "no_gap",
                 }
             )
+            sequence.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_sequence WHERE id = %s FOR NO KEY UPDATE", sequence.id
+            )
+        )
         return sequence
 
     def _ev_next_abb_number(self, station, sequence_date=None):
@@ -362,8 +381,26 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         sequence = self._ev_abb_sequence(station)
-        date_range = sequence._get_current_sequence(sequence_date)
-        date_range.flush_recordset()
+        day = sequence_date or fields.Date.context_today(self)
+        date_range = self.env["ir.sequence.date_range"].search(
+            [
+                ("sequence_id", "=", sequence.id),
+                ("date_from", "<=", day),
+                ("date_to", ">=", day),
+            ],
+            limit=1,
+        )
+        if not date_range:
+            # A new year: make a concurrent transaction waiting on the sequence's
+            # lock retry instead of creating the year a second time.
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ir_sequence SET write_date = write_date WHERE id = %s",
+                    sequence.id,
+                )
+            )
+            date_range = sequence._create_date_range_seq(day)
+            date_range.flush_recordset()
         self.env.cr.execute(
             SQL(
                 "SELECT 1 FROM ir_sequence_date_range WHERE id = %s FOR UPDATE",
