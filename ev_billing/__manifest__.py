@@ -21,6 +21,7 @@
         "wizard/ev_charger_setting_wizard_views.xml",
         "wizard/ev_remote_start_wizard_views.xml",
         "wizard/ev_bridge_setup_wizard_views.xml",
+        "wizard/ev_charging_summary_views.xml",
         "views/ev_trash_views.xml",
         "views/ev_station_views.xml",
         "views/ev_charger_views.xml",
@@ -39,8 +40,10 @@
         "views/res_config_settings_views.xml",
         "views/ev_tax_invoice_views.xml",
         "report/ev_abbreviated_tax_invoice.xml",
+        "report/ev_wallet_receipt.xml",
         "views/ev_wallet_portal_templates.xml",
         "views/ev_connector_portal_templates.xml",
+        "views/ev_overview_views.xml",
         "views/ev_billing_menus.xml",
     ],
     "demo": [
@@ -49,6 +52,10 @@
         "demo/ev_wallet_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ev_billing/static/src/js/backend/*.js",
+            "ev_billing/static/src/overview/*",
+        ],
         "web.assets_frontend": [
             "ev_billing/static/src/js/portal/*.js",
         ],

@@ -25,3 +25,11 @@ from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
 from . import payment_transaction
+from . import ev_billing_period_mixin
+from . import ev_session_summary
+from . import ev_wallet_transaction_export
+from . import ev_charger_connection
+from . import ev_charger_summary
+from . import ev_connector_overview
+from . import ev_station_overview
+from . import res_partner_usage

@@ -16,5 +16,6 @@ from . import test_ev_wallet_promptpay
 from . import test_ev_ocpp_events
 from . import test_ev_connector_page
 from . import test_ev_i18n
+from . import test_ev_backend
 from . import test_ev_billing_batch
 from . import test_ev_billing_concurrency
