@@ -337,7 +337,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         action = self.Ledger.with_user(self.user_manager).action_wallet_audit()
         audit = self.env["ev.wallet.audit"].browse(action["res_id"])
         self.assertIn(self.driver, audit.line_ids.partner_id)
-        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_transaction"):
+        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_audit"):
             self.assertTrue(self.Ledger._cron_wallet_audit())
         # A balance rewritten past the ledger is caught as well.
         self.env.cr.execute(
