@@ -1,17 +1,8 @@
-"""Batch billing (issue 14): sessions closed before it were billed inside the event
-request. They are marked billed; their charges keep the wallet payment they were
-settled with (posted documents are not rewritten: both shapes post the same debits
-and credits on the deposit and receivable accounts, see README "Batch billing")."""
+# Drivers' phone numbers and phone logins were stored as typed (digits and a leading +);
+# from 18.0.1.1.0 they are E.164 (+66812345678), the shape the phone login looks for.
+from odoo import SUPERUSER_ID, api
 
 
 def migrate(cr, version):
-    if not version:
-        return
-    cr.execute(
-        """
-        UPDATE ev_session
-           SET billing_state = 'billed'
-         WHERE billing_state IS NULL
-           AND (state = 'done' OR invoice_id IS NOT NULL)
-        """
-    )
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    env["res.partner"]._ev_normalize_existing_phones()
