@@ -65,6 +65,8 @@
         "views/ev_billing_menus.xml",
         "views/res_config_settings_login_views.xml",
         "views/ev_login_templates.xml",
+        "security/ev_charger_request_security.xml",
+        "views/ev_charger_request_views.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",

@@ -46,3 +46,4 @@ from . import ev_login_code
 from . import res_users_login
 from . import res_company_login
 from . import res_config_settings_login
+from . import ev_charger_request
