@@ -17,3 +17,4 @@ from . import test_ev_ocpp_events
 from . import test_ev_connector_page
 from . import test_ev_i18n
 from . import test_ev_backend
+from . import test_ev_backend_tour

@@ -1,4 +1,3 @@
-import base64
 import io
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
@@ -47,9 +46,12 @@ class TestEvBackend(HttpCase, EvWalletCommon):
         return header.index(self.env[model]._fields[fname].string)
 
     def _xlsx(self, action):
-        export_id = int(action["url"].split("/")[4])
-        export = self.env["ev.xlsx.export"].browse(export_id)
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.file_data)))
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        export = self.env["ev.xlsx.export"].browse(attachment.res_id)
+        self.assertEqual(export.attachment_id, attachment)
+        book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
         return export, list(book.active.iter_rows(values_only=True))
 
     # -- Printing -------------------------------------------------------------------
