@@ -24,6 +24,15 @@ from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
 from . import payment_transaction
+from . import ev_owner_plan
+from . import ev_station_owner
+from . import ev_charger_owner
+from . import res_partner_owner
+from . import res_company_owner
+from . import res_config_settings_owner
+from . import ev_owner_statement
+from . import ev_owner_statement_line
+from . import ev_connector_owner
 from . import ev_billing_period_mixin
 from . import ev_session_summary
 from . import ev_wallet_transaction_export
