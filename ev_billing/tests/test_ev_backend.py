@@ -350,8 +350,20 @@ class TestEvBackend(HttpCase, EvWalletCommon):
             .sudo()
             .search([("channel", "like", f'"res.groups",{group.id}]')])
         )
-        self.assertTrue(notifications)
-        self.assertIn("ev_billing/overview", notifications[0].message)
+        self.assertEqual(len(notifications), 1)
+        self.assertIn("ev_billing/overview", notifications.message)
+        self.assertIn(str(self.station.id), notifications.message)
+        # a batch of events in one transaction: one notification
+        for power in (1000.0, 2000.0, 3000.0):
+            self.connector.charger_id.write({"last_heartbeat": fields.Datetime.now()})
+            self.connector.write({"status_info": f"{power} W"})
+        self.env.cr.flush()
+        self.assertEqual(
+            self.env["bus.bus"].sudo().search_count(
+                [("channel", "like", f'"res.groups",{group.id}]')]
+            ),
+            2,
+        )
         data = (
             self.env["ev.station"]
             .with_user(self.user_viewer)

@@ -28,7 +28,30 @@ const MANAGER_MENUS = [
     ["menu_ev_management", "menu_ev_tariffs", ".o_breadcrumb:contains(Tariffs)"],
     ["menu_ev_management", "menu_ev_tou_holidays", ".o_breadcrumb:contains(Holidays)"],
     ["menu_ev_management", "menu_ev_utility_rates", ".o_breadcrumb:contains(Electricity Cost)"],
+    ["menu_ev_management", "menu_ev_owner_statements", ".o_breadcrumb:contains(Owner Statements)"],
+    ["menu_ev_management", "menu_ev_owner_plans", ".o_breadcrumb:contains(Owner Plans)"],
 ];
+// menus that open a dialog: [section, menu, what shows in it]
+const MANAGER_DIALOGS = [
+    ["menu_ev_management", "menu_ev_owner_settle", ".modal button[name=action_settle]"],
+];
+
+function openDialog(section, menu, shown) {
+    return [
+        ...openMenu(section, menu, shown),
+        {
+            content: "Close the dialog",
+            trigger: ".modal .modal-footer button[special=cancel]",
+            run: "click",
+        },
+        {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+    ];
+}
+const managerDialogSteps = () =>
+    MANAGER_DIALOGS.map(([section, menu, shown]) => openDialog(section, menu, shown)).flat();
 const ADMIN_MENUS = [
     ["menu_ev_management", "menu_ev_admins", ".o_breadcrumb:contains(Admins)"],
 ];
@@ -173,6 +196,7 @@ registry.category("web_tour.tours").add("ev_billing_backend_operator_tour", {
 registry.category("web_tour.tours").add("ev_billing_backend_manager_tour", {
     steps: () => [
         ...menuSteps(MANAGER_MENUS),
+        ...managerDialogSteps(),
         ...openTrashEntry,
         ...openMenu("menu_ev_management", "menu_ev_chargers", ".o_list_view"),
         {
@@ -206,6 +230,7 @@ registry.category("web_tour.tours").add("ev_billing_backend_manager_tour", {
 registry.category("web_tour.tours").add("ev_billing_backend_admin_tour", {
     steps: () => [
         ...menuSteps([...MANAGER_MENUS, ...ADMIN_MENUS]),
+        ...managerDialogSteps(),
         {
             content: "Open the Management menu",
             trigger: '.o_menu_sections button[data-menu-xmlid="ev_billing.menu_ev_management"]',
