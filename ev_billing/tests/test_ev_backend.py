@@ -359,9 +359,9 @@ class TestEvBackend(HttpCase, EvWalletCommon):
             self.connector.write({"status_info": f"{power} W"})
         self.env.cr.flush()
         self.assertEqual(
-            self.env["bus.bus"].sudo().search_count(
-                [("channel", "like", f'"res.groups",{group.id}]')]
-            ),
+            self.env["bus.bus"]
+            .sudo()
+            .search_count([("channel", "like", f'"res.groups",{group.id}]')]),
             2,
         )
         data = (
