@@ -25,3 +25,5 @@ from . import test_ev_login
 from . import test_ev_line_login
 from . import test_ev_thai_demo
 from . import test_ev_ocpp_hardening
+from . import test_ev_billing_batch
+from . import test_ev_billing_concurrency
