@@ -42,6 +42,9 @@
         "views/ev_wallet_portal_templates.xml",
         "views/ev_connector_portal_templates.xml",
         "views/ev_billing_menus.xml",
+        "data/ev_notification_data.xml",
+        "views/ev_notification_views.xml",
+        "views/ev_notification_portal_templates.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",
@@ -56,7 +59,7 @@
             "ev_billing/static/src/js/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["holidays", "openpyxl"]},
+    "external_dependencies": {"python": ["holidays", "openpyxl", "requests"]},
     "application": True,
     "installable": True,
 }

@@ -23,3 +23,10 @@ from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
 from . import payment_transaction
+from . import res_company_line
+from . import res_config_settings_line
+from . import res_partner_notification
+from . import res_partner_line_webhook
+from . import ev_notification
+from . import ev_session_notification
+from . import ev_wallet_transaction_notification
