@@ -51,7 +51,12 @@ class EvNotification(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Driver", required=True, readonly=True, index=True
+        "res.partner",
+        string="Driver",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
     )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True
@@ -77,7 +82,7 @@ class EvNotification(models.Model):
         "ev.session", readonly=True, index="btree_not_null", check_company=True
     )
     wallet_transaction_id = fields.Many2one(
-        "ev.wallet.transaction", string="Wallet Line", readonly=True
+        "ev.wallet.transaction", string="Wallet Line", readonly=True, ondelete="cascade"
     )
     subject = fields.Char(readonly=True)
     lang = fields.Char(string="Language", readonly=True)
