@@ -115,7 +115,12 @@ class EvNotificationCommon(HttpCase, EvOcppEventCommon):
             )
         )
         self._post_events(self._status("Available", self._at(stop_minutes + 0.5)))
+        self._bill()
         return self._sessions(transaction_id)
+
+    def _bill(self):
+        """What the billing cron does outside the event request."""
+        self.env["ev.session"]._ev_bill_queue()
 
     def _send(self, at=None):
         self.Notification._cron_send(now=at)
@@ -209,8 +214,10 @@ class TestEvNotificationSession(EvNotificationCommon):
         self.assertEqual(overstay.state, "sent")
         self.assertIn("overstay fee of", self._flex(self.fake.requests[-1])["altText"])
 
-        # Unplugged: priced, billed, and the receipt goes out
+        # Unplugged: priced, billed (outside the event request), and the receipt goes
         self._post_events(self._status("Available", self._at(2)))
+        self.assertFalse(self._messages("finished"))
+        self._bill()
         session = self._sessions(31)
         self.assertEqual(session.state, "done")
         self.assertTrue(session.abbreviated_invoice_number)
