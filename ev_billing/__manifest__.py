@@ -1,6 +1,6 @@
 {
     "name": "EV Billing",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/EV Charging",
     "summary": (
         "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers"
@@ -67,11 +67,15 @@
         "views/ev_login_templates.xml",
         "security/ev_charger_request_security.xml",
         "views/ev_charger_request_views.xml",
+        "data/ev_notification_data.xml",
+        "views/ev_notification_views.xml",
+        "views/ev_notification_portal_templates.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",
         "demo/ev_tariff_demo.xml",
         "demo/ev_wallet_demo.xml",
+        "demo/ev_owner_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -85,7 +89,9 @@
             "ev_billing/static/src/js/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["holidays", "openpyxl", "phonenumbers"]},
+    "external_dependencies": {
+        "python": ["holidays", "openpyxl", "phonenumbers", "requests"]
+    },
     "application": True,
     "installable": True,
 }

@@ -14,6 +14,7 @@ from . import res_partner
 from . import res_partner_line
 from . import res_users
 from . import ev_session
+from . import ev_session_billing
 from . import ev_ocpp_event
 from . import res_partner_wallet
 from . import res_company
@@ -46,3 +47,10 @@ from . import res_users_login
 from . import res_company_login
 from . import res_config_settings_login
 from . import ev_charger_request
+from . import res_company_line
+from . import res_config_settings_line
+from . import res_partner_notification
+from . import res_partner_line_webhook
+from . import ev_notification
+from . import ev_session_notification
+from . import ev_wallet_transaction_notification
