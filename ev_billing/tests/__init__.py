@@ -28,3 +28,4 @@ from . import test_ev_ocpp_hardening
 from . import test_ev_billing_batch
 from . import test_ev_billing_concurrency
 from . import test_ev_notification
+from . import test_ev_settings
