@@ -16,3 +16,7 @@ from . import test_ev_wallet_promptpay
 from . import test_ev_ocpp_events
 from . import test_ev_connector_page
 from . import test_ev_i18n
+from . import test_ev_money_integrity
+from . import test_ev_money_routes
+from . import test_ev_trash_guarantees
+from . import test_ev_wallet_hold_concurrency

@@ -160,6 +160,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         )
 
     def test_overdraft_session_billed_in_full_and_due_shown(self):
+        self.company.ev_wallet_min_balance = 0.0
         self._topup(50.0)
         ok, _reason = self.driver._ev_wallet_start_check()
         self.assertTrue(ok)
@@ -191,7 +192,8 @@ class TestEvWalletAccounting(EvWalletCommon):
         self._topup(0.01)
         self.assertTrue(self.driver._ev_wallet_start_check()[0])
         self.company.ev_wallet_overdraft = 20.0
-        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 120.0)
+        # the minimum stays in the wallet (parking/overstay reserve): 100 − 100 + 20
+        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 20.0)
 
     def test_withdraw_is_an_outbound_payment(self):
         self._topup(300.0)
@@ -333,7 +335,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         action = self.Ledger.with_user(self.user_manager).action_wallet_audit()
         audit = self.env["ev.wallet.audit"].browse(action["res_id"])
         self.assertIn(self.driver, audit.line_ids.partner_id)
-        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_transaction"):
+        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_audit"):
             self.assertTrue(self.Ledger._cron_wallet_audit())
         # A balance rewritten past the ledger is caught as well.
         self.env.cr.execute(
@@ -341,14 +343,15 @@ class TestEvWalletAccounting(EvWalletCommon):
         )
         self.env.invalidate_all()
         self._assert_audit_clean()
-        self.Ledger.with_user(self.user_manager)._ev_adjust(
+        adjustment = self.Ledger.with_user(self.user_manager)._ev_adjust(
             self.driver_2, 5.0, "test", company=self.company
         )
         self.env.flush_all()
+        # the wallet's balance is the running balance its last line recorded
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner SET ev_wallet_balance = 7 WHERE id = %s",
-                self.driver_2.id,
+                "UPDATE ev_wallet_transaction SET balance_after = 7 WHERE id = %s",
+                adjustment.id,
             )
         )
         self.assertTrue(

@@ -1,7 +1,6 @@
 import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 
 class EvBridgeSetupWizard(models.TransientModel):
@@ -17,8 +16,13 @@ class EvBridgeSetupWizard(models.TransientModel):
         default=lambda self: self._param("ev_billing.bridge_url"),
         help="e.g. http://bridge:8181 — the bridge's COMMAND_HOST:COMMAND_PORT.",
     )
+    # Secrets never rest in this wizard's table: the command token has no column (it is
+    # read from and written to its system parameter), the new API key is emptied the
+    # moment the form has shown it once.
     command_token = fields.Char(
-        default=lambda self: self._param("ev_billing.bridge_command_token"),
+        compute="_compute_command_token",
+        inverse="_inverse_command_token",
+        store=False,
         help="The bridge's COMMAND_TOKEN: Odoo sends it with every command.",
     )
     api_key = fields.Char(
@@ -27,29 +31,46 @@ class EvBridgeSetupWizard(models.TransientModel):
         help="Set it as the bridge's ODOO_API_KEY. It is shown only now.",
     )
 
+    def _compute_command_token(self):
+        for wizard in self:
+            wizard.command_token = self._param("ev_billing.bridge_command_token")
+
+    def _inverse_command_token(self):
+        self._check_admin()
+        for wizard in self:
+            self.env["ir.config_parameter"].sudo().set_param(
+                "ev_billing.bridge_command_token", (wizard.command_token or "").strip()
+            )
+
+    def web_read(self, specification):
+        result = super().web_read(specification)
+        if "api_key" in specification:
+            # shown once: the key now lives only in the administrator's browser
+            self.sudo().filtered("api_key").write({"api_key": False})
+        return result
+
     @api.model
     def _param(self, key):
         self._check_admin()
         return self.env["ir.config_parameter"].sudo().get_param(key) or False
 
     def _check_admin(self):
-        if not self.env.user.has_group("ev_billing.group_ev_admin"):
-            raise AccessError(
-                _("Only an EV Administrator manages the bridge's access.")
-            )
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_admin", _("manage the bridge's access")
+        )
 
     def action_save(self):
         self._check_admin()
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("ev_billing.bridge_url", (self.bridge_url or "").strip())
-        params.set_param(
-            "ev_billing.bridge_command_token", (self.command_token or "").strip()
-        )
+        self.sudo().unlink()
         return {"type": "ir.actions.act_window_close"}
 
     def action_new_command_token(self):
         self._check_admin()
-        self.command_token = secrets.token_urlsafe(32)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "ev_billing.bridge_command_token", secrets.token_urlsafe(32)
+        )
         return self._reopen()
 
     def action_generate_api_key(self):
