@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 WALLET_FIELDS = frozenset(
     {
@@ -11,6 +12,15 @@ WALLET_FIELDS = frozenset(
         "ev_wallet_transaction_ids",
     }
 )
+
+
+# the figures computed from the ledger and the holds (cache to drop before deciding)
+WALLET_FIGURES = [
+    "ev_wallet_balance",
+    "ev_wallet_held",
+    "ev_wallet_spendable",
+    "ev_wallet_due",
+]
 
 
 def _spendable(company, balance, held):
@@ -38,6 +48,7 @@ class ResPartner(models.Model):
     ev_wallet_balance = fields.Monetary(
         string="Wallet Balance",
         compute="_compute_ev_wallet",
+        search="_search_ev_wallet_balance",
         currency_field="ev_wallet_currency_id",
         help="Sum of the driver's wallet ledger in the current company.",
     )
@@ -94,6 +105,47 @@ class ResPartner(models.Model):
             partner.ev_wallet_due = max(-balance, 0.0)
             partner.ev_wallet_spendable = _spendable(company, balance, held)
 
+    def _search_ev_wallet_balance(self, operator, value):
+        """Drivers by wallet balance in the current company (a wallet without lines
+        has 0)."""
+        ops = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+        if operator not in ops or not isinstance(value, (int, float)):
+            raise NotImplementedError(
+                f"Unsupported search: ev_wallet_balance {operator} {value!r}"
+            )
+        Ledger = self.env["ev.wallet.transaction"]
+        Ledger.flush_model(["partner_id", "company_id", "amount"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM ev_wallet_transaction WHERE company_id = %s "
+                "GROUP BY partner_id HAVING SUM(amount) %s %s",
+                self.env.company.id,
+                SQL(ops[operator]),
+                value,
+            )
+        )
+        matching = [row[0] for row in self.env.cr.fetchall()]
+        zero_matches = {
+            "=": value == 0,
+            "!=": value != 0,
+            "<": 0 < value,
+            "<=": 0 <= value,
+            ">": 0 > value,
+            ">=": 0 >= value,
+        }[operator]
+        if not zero_matches:
+            return [("id", "in", matching)]
+        # drivers with no line in this company match too
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT partner_id FROM ev_wallet_transaction "
+                "WHERE company_id = %s",
+                self.env.company.id,
+            )
+        )
+        with_lines = {row[0] for row in self.env.cr.fetchall()}
+        return [("id", "not in", list(with_lines - set(matching)))]
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -125,6 +177,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = self._ev_wallet_company(company)
         wallet = self.commercial_partner_id.with_company(company)
+        wallet.invalidate_recordset(WALLET_FIGURES)  # a decision on money: read fresh
         currency = company.currency_id
         if currency.compare_amounts(wallet.ev_wallet_due, 0.0) > 0:
             return False, _(
@@ -140,10 +193,17 @@ class ResPartner(models.Model):
                 minimum=currency.format(company.ev_wallet_min_balance),
             )
         if currency.compare_amounts(wallet.ev_wallet_spendable, 0.0) <= 0:
+            if wallet.ev_wallet_held:
+                return False, _(
+                    "%(held)s of the wallet is on hold for running sessions: nothing "
+                    "is left to start another one.",
+                    held=currency.format(wallet.ev_wallet_held),
+                )
             return False, _(
-                "%(held)s of the wallet is on hold for running sessions: nothing is "
-                "left to start another one.",
-                held=currency.format(wallet.ev_wallet_held),
+                "The wallet holds %(balance)s and keeps %(minimum)s as its minimum "
+                "balance: nothing is left to spend.",
+                balance=currency.format(available),
+                minimum=currency.format(company.ev_wallet_min_balance),
             )
         return True, ""
 
@@ -154,7 +214,9 @@ class ResPartner(models.Model):
         the energy cap stops the charger."""
         self.ensure_one()
         company = self._ev_wallet_company(company)
-        return self.commercial_partner_id.with_company(company).ev_wallet_spendable
+        wallet = self.commercial_partner_id.with_company(company)
+        wallet.invalidate_recordset(WALLET_FIGURES)  # a decision on money: read fresh
+        return wallet.ev_wallet_spendable
 
     def action_ev_view_wallet(self):
         self.ensure_one()

@@ -190,10 +190,16 @@ class TestEvWalletAccounting(EvWalletCommon):
         self._topup(99.99)
         self.assertFalse(self.driver._ev_wallet_start_check()[0])
         self._topup(0.01)
-        self.assertTrue(self.driver._ev_wallet_start_check()[0])
+        # the minimum is there, but it stays in the wallet as the reserve for parking
+        # and overstay fees: nothing is left to spend on energy
+        ok, reason = self.driver._ev_wallet_start_check()
+        self.assertFalse(ok)
+        self.assertIn("nothing is left", reason)
         self.company.ev_wallet_overdraft = 20.0
-        # the minimum stays in the wallet (parking/overstay reserve): 100 − 100 + 20
+        self.assertTrue(self.driver._ev_wallet_start_check()[0])
         self.assertEqual(self.driver._ev_wallet_spendable_amount(), 20.0)
+        self._topup(30.0)
+        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 50.0)
 
     def test_withdraw_is_an_outbound_payment(self):
         self._topup(300.0)

@@ -155,7 +155,7 @@ class TestEvWalletHoldConcurrency(TransactionCase):
                         return
                     except OperationalError:
                         env.cr.rollback()
-                        env.reset()
+                        env.invalidate_all()
                         time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 errors.append(f"start {number} never applied")
             except Exception as error:  # noqa: BLE001 - reported by the main thread
