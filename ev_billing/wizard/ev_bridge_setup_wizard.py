@@ -17,13 +17,17 @@ class EvBridgeSetupWizard(models.TransientModel):
         help="e.g. http://bridge:8181 — the bridge's COMMAND_HOST:COMMAND_PORT.",
     )
     # Secrets never rest in this wizard's table: the command token has no column (it is
-    # read from and written to its system parameter), the new API key is emptied the
-    # moment the form has shown it once.
+    # read from and written to its system parameter), a new token and a new API key are
+    # emptied the moment the form has shown them once.
     command_token = fields.Char(
         compute="_compute_command_token",
         inverse="_inverse_command_token",
         store=False,
         help="The bridge's COMMAND_TOKEN: Odoo sends it with every command.",
+    )
+    new_command_token = fields.Char(
+        readonly=True,
+        help="Set it as the bridge's COMMAND_TOKEN. It is shown only now.",
     )
     api_key = fields.Char(
         string="New API Key",
@@ -44,9 +48,10 @@ class EvBridgeSetupWizard(models.TransientModel):
 
     def web_read(self, specification):
         result = super().web_read(specification)
-        if "api_key" in specification:
-            # shown once: the key now lives only in the administrator's browser
-            self.sudo().filtered("api_key").write({"api_key": False})
+        shown = [f for f in ("api_key", "new_command_token") if f in specification]
+        if shown:
+            # shown once: the secret now lives only in the administrator's browser
+            self.sudo().write(dict.fromkeys(shown, False))
         return result
 
     @api.model
@@ -68,9 +73,12 @@ class EvBridgeSetupWizard(models.TransientModel):
 
     def action_new_command_token(self):
         self._check_admin()
+        token = secrets.token_urlsafe(32)
+        # in force at once (the row must not keep it until Save), shown once below
         self.env["ir.config_parameter"].sudo().set_param(
-            "ev_billing.bridge_command_token", secrets.token_urlsafe(32)
+            "ev_billing.bridge_command_token", token
         )
+        self.new_command_token = token
         return self._reopen()
 
     def action_generate_api_key(self):
