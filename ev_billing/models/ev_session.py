@@ -69,6 +69,7 @@ MONEY_FIELDS = frozenset(
         "energy_cost",
         "margin",
         "invoice_id",
+        "billing_state",
         "abbreviated_invoice_number",
         "full_tax_invoice_number",
         "full_tax_invoice_id",
@@ -274,6 +275,9 @@ class EvSession(models.Model):
         if vals.get("state") == "cancelled":
             # a cancelled session is never billed: give its hold back
             self._ev_hold_release()
+        elif vals.get("state") == "done":
+            # priced: the hold becomes what billing will charge
+            self._ev_hold_settle()
         return res
 
     @api.model
@@ -520,7 +524,6 @@ class EvSession(models.Model):
             )  # tariff hook (may send to review)
             if session.state != "done":
                 continue
-            session._ev_hold_settle()
             try:
                 with self.env.cr.savepoint():
                     session._ev_bill()  # wallet hook

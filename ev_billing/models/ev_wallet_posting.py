@@ -417,7 +417,6 @@ class EvWalletTransaction(models.Model):
                     "note": session.name,
                 }
             )
-            session._ev_hold_release()  # the charge line replaces the session's hold
             session.write(
                 {"invoice_id": invoice.id, "abbreviated_invoice_number": abb_number}
             )
