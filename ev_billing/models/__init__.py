@@ -14,6 +14,7 @@ from . import res_partner
 from . import res_partner_line
 from . import res_users
 from . import ev_session
+from . import ev_session_billing
 from . import ev_ocpp_event
 from . import res_partner_wallet
 from . import res_company
@@ -41,3 +42,8 @@ from . import ev_charger_summary
 from . import ev_connector_overview
 from . import ev_station_overview
 from . import res_partner_usage
+from . import ev_login_code
+from . import res_users_login
+from . import res_company_login
+from . import res_config_settings_login
+from . import ev_charger_request

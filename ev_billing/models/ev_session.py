@@ -34,6 +34,8 @@ MONEY_FIELDS = frozenset(
         "id_tag_id",
         "remote_request_id",
         "transaction_id",
+        "ocpp_id_tag_status",
+        "ocpp_time_substituted",
         "tariff_id",
         "tariff_snapshot",
         "ev_tier",
@@ -76,6 +78,15 @@ MONEY_FIELDS = frozenset(
         "tax_invoice_credit_note_id",
     }
 )
+
+
+class RemoteStartFailed(UserError):
+    """The charger could not be reached or refused a remote start; ``session`` is the
+    cancelled session that records why."""
+
+    def __init__(self, message, session):
+        super().__init__(message)
+        self.session = session
 
 
 class EvSession(models.Model):
@@ -230,6 +241,17 @@ class EvSession(models.Model):
         tracking=True,
     )
     review_reason = fields.Char(readonly=True, tracking=True)
+    ocpp_id_tag_status = fields.Char(
+        string="Card Status at Start",
+        readonly=True,
+        help="The idTag status the charger was given at StartTransaction.",
+    )
+    ocpp_time_substituted = fields.Boolean(
+        string="Charger Time Replaced",
+        readonly=True,
+        help="The charger sent a start, stop or meter time the bridge could not "
+        "read; the bridge's receive time was used instead.",
+    )
 
     wallet_hold_amount = fields.Monetary(
         string="On Hold",
@@ -510,6 +532,22 @@ class EvSession(models.Model):
         samples = [s[1] for s in (self.meter_samples or [])]
         if any(later < earlier for earlier, later in pairwise(samples)):
             return _("The meter values went backwards during the session.")
+        if self.ocpp_time_substituted:
+            return _(
+                "The charger sent a time the bridge could not read; the bridge's "
+                "receive time stands in for it. Check the times before billing."
+            )
+        if energy > 0 and (
+            not self.partner_id
+            or self.ocpp_id_tag_status not in (False, "Accepted", "ConcurrentTx")
+        ):
+            return _(
+                "%(energy).3f kWh were delivered on card %(tag)s, which Odoo refused "
+                "(%(status)s): check who pays before billing.",
+                energy=energy / 1000.0,
+                tag=self.id_tag or "-",
+                status=self.ocpp_id_tag_status or _("unknown card"),
+            )
         return False
 
     def _ev_hold_for_review(self, reason):
@@ -517,21 +555,16 @@ class EvSession(models.Model):
         self.message_post(body=_("Held for review: %s", reason))
 
     def _ev_close(self):
-        """Unplugged: price the session, then bill it. Runs once per session."""
+        """Unplugged: price the session and queue it for billing (the billing cron
+        bills it within seconds, outside this request). Runs once per session."""
+        closed = self.browse()
         for session in self.filtered(lambda s: s.state == "finishing"):
             session.write(
                 {"state": "done", **session._ev_price()}
             )  # tariff hook (may send to review)
-            if session.state != "done":
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    session._ev_bill()  # wallet hook
-            except UserError as error:
-                # The charger's event is applied all the same: the session waits for a
-                # Manager (e.g. no chart of accounts yet) instead of the event being
-                # refused and lost.
-                session._ev_hold_for_review(_("Billing failed: %s", error.args[0]))
+            if session.state == "done":
+                closed |= session
+        closed._ev_enqueue_billing()
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""
@@ -640,8 +673,9 @@ class EvSession(models.Model):
         return True
 
     def _ev_bill(self):
-        """Wallet hook: invoice the closed session and settle it from the driver's
-        wallet.
+        """Wallet hook: invoice the closed sessions and settle them from the drivers'
+        wallets, now and together (the billing cron calls it through
+        ``_ev_bill_in_batch``).
         """
         return self.env["ev.wallet.transaction"]._ev_bill_sessions(self)
 
@@ -661,7 +695,10 @@ class EvSession(models.Model):
         RemoteStartTransaction through the bridge (which stops the charger once the
         bought ``requested_kwh`` are delivered; 0 = no limit). Callers decide who may
         start; this checks the driver's wallet. When the charger cannot be reached or
-        refuses, the session is cancelled and ``UserError`` is raised.
+        refuses, the session is cancelled with the reason in its chatter and
+        ``RemoteStartFailed`` (a ``UserError`` carrying the session) is raised: a
+        caller that shows the error must catch it rather than let it roll the
+        transaction back, for that record to stay.
         """
         connector.ensure_one()
         partner.ensure_one()
@@ -718,10 +755,15 @@ class EvSession(models.Model):
         except UserError as error:
             session.state = "cancelled"
             session.message_post(body=_("Not started: %s", error.args[0]))
-            raise
+            raise RemoteStartFailed(error.args[0], session) from error
         if answer.get("status") != "Accepted":
             session.state = "cancelled"
-            raise UserError(_("The charger refused to start: %s", answer.get("status")))
+            session.message_post(
+                body=_("Not started: the charger answered %s.", answer.get("status"))
+            )
+            raise RemoteStartFailed(
+                _("The charger refused to start: %s", answer.get("status")), session
+            )
         session.message_post(
             body=_(
                 "Started from Odoo by %(user)s for %(kwh)s kWh.",
