@@ -72,6 +72,7 @@
         "demo/ev_billing_demo.xml",
         "demo/ev_tariff_demo.xml",
         "demo/ev_wallet_demo.xml",
+        "demo/ev_owner_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
