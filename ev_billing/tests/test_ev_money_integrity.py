@@ -353,6 +353,9 @@ class TestEvWalletHolds(EvMoneyCommon):
         session._ocpp_unplugged(fields.Datetime.now())
         self.assertEqual(session.state, "done")
         self.assertEqual(session.amount_total, 21.0)
+        self.assertEqual(session.wallet_hold_amount, 21.0, "priced, queued for billing")
+        self.assertEqual(self.driver.ev_wallet_spendable, 29.0)
+        self.env(su=True)["ev.session"]._ev_bill_queue()  # the billing cron's batch
         self.assertEqual(session.wallet_hold_amount, 0.0, "billed: hold released")
         charge = self.Ledger.search(
             [("session_id", "=", session.id), ("kind", "=", "charge")]
