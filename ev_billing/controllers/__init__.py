@@ -5,3 +5,4 @@ from . import connector
 from . import owner_portal
 from . import login
 from . import line_login
+from . import line
