@@ -69,6 +69,7 @@ class TestEvSettings(EvBillingCommon):
             "wallet": {
                 "ev_wallet_min_balance": 80.0,
                 "ev_wallet_overdraft": 20.0,
+                "ev_wallet_max_topup": 20000.0,
                 "ev_billing_cycle_day": 15,
             },
             "tax invoices": {"ev_abb_prefix": "RCP", "ev_tax_branch": "00001"},
