@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import EvBillingCommon
 
@@ -140,3 +140,17 @@ class TestEvSettings(EvBillingCommon):
         company.invalidate_recordset()
         self.assertEqual(self.company.sudo().ev_wallet_min_balance, 50.0)
         self.assertTrue(self.company.sudo().ev_driver_self_signup)
+
+
+@tagged("post_install", "-at_install")
+class TestEvSettingsTour(HttpCase, EvBillingCommon):
+    def test_ev_administrator_sets_from_the_menu(self):
+        self.start_tour(
+            "/odoo",
+            "ev_billing_settings_tour",
+            login=self.user_admin.login,
+        )
+        company = self.company.sudo()
+        self.assertEqual(
+            (company.ev_abb_prefix, company.ev_wallet_min_balance), ("RCP", 80.0)
+        )

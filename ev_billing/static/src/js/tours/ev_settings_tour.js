@@ -1,0 +1,54 @@
+import { registry } from "@web/core/registry";
+
+/**
+ * An EV Administrator opens EV Charging › Management › EV Settings, changes the abbreviated tax
+ * invoice prefix and the minimum balance to start, and saves. The Python side
+ * (tests/test_ev_settings.py) starts it as a user holding only EV Administrator.
+ */
+registry.category("web_tour.tours").add("ev_billing_settings_tour", {
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open EV Charging",
+            trigger: '.o_app[data-menu-xmlid="ev_billing.menu_ev_root"]',
+            run: "click",
+        },
+        {
+            content: "Open Management",
+            trigger: '.o_menu_sections button[data-menu-xmlid="ev_billing.menu_ev_management"]',
+            run: "click",
+        },
+        {
+            content: "Open EV Settings",
+            trigger: '.dropdown-item[data-menu-xmlid="ev_billing.menu_ev_settings"]',
+            run: "click",
+        },
+        {
+            content: "The current company's EV Settings",
+            trigger: ".o_form_view .o_field_widget[name=name]:contains(EV Test Company)",
+        },
+        {
+            content: "Change the prefix",
+            trigger: ".o_form_view .o_field_widget[name=ev_abb_prefix] input",
+            run: "edit RCP",
+        },
+        {
+            content: "Change the minimum balance to start",
+            trigger: ".o_form_view .o_field_widget[name=ev_wallet_min_balance] input",
+            run: "edit 80",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view .o_form_status_indicator_buttons.invisible:not(:visible)",
+        },
+    ],
+});
