@@ -41,6 +41,7 @@
         "report/ev_abbreviated_tax_invoice.xml",
         "views/ev_wallet_portal_templates.xml",
         "views/ev_connector_portal_templates.xml",
+        "views/ev_session_portal_templates.xml",
         "views/ev_billing_menus.xml",
     ],
     "demo": [

@@ -2,3 +2,4 @@ from . import ocpp
 from . import quote
 from . import portal
 from . import connector
+from . import session

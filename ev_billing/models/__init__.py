@@ -23,3 +23,4 @@ from . import ev_wallet_topup_request
 from . import ev_wallet_audit
 from . import ev_session_tax_invoice
 from . import payment_transaction
+from . import ev_session_portal

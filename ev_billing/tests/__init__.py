@@ -15,3 +15,4 @@ from . import test_ev_wallet_portal
 from . import test_ev_wallet_promptpay
 from . import test_ev_ocpp_events
 from . import test_ev_connector_page
+from . import test_ev_session_portal
