@@ -21,13 +21,18 @@ from .wallet_common import EvWalletCommon
 # Fails with the elements that stick out when the page scrolls sideways.
 OVERFLOW_CHECK = """
 const root = document.documentElement;
-if (root.scrollWidth > root.clientWidth) {
+const describe = (el) => `${el.tagName}.${el.className}`;
+// Sideways scrolling, of the page or of a box inside it (a table-responsive table).
+const scrollers = [...document.querySelectorAll("body *")].filter(
+    (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX)
+        && el.scrollWidth > el.clientWidth + 1
+);
+if (root.scrollWidth > root.clientWidth || scrollers.length) {
     const wide = [...document.querySelectorAll("body *")]
         .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
-        .slice(0, 5)
-        .map((el) => `${el.tagName}.${el.className}`);
+        .slice(0, 5);
     console.error(`${location.pathname} scrolls sideways: ${root.scrollWidth} px `
-        + `in ${root.clientWidth} px (${wide.join(", ")})`);
+        + `in ${root.clientWidth} px (${[...wide, ...scrollers].map(describe).join(", ")})`);
 } else {
     console.log("test successful");
 }
