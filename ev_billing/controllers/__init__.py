@@ -2,4 +2,5 @@ from . import ocpp
 from . import quote
 from . import portal
 from . import connector
+from . import owner_portal
 from . import session

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .ev_wallet_transaction import copy_invoice_lines
+from .ev_wallet_posting import copy_invoice_lines
 
 
 class EvSession(models.Model):

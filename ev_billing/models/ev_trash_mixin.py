@@ -23,6 +23,20 @@ class EvTrashMixin(models.AbstractModel):
     )
     ev_trashed_date = fields.Datetime(string="Deleted on", readonly=True, copy=False)
 
+    @api.model
+    def get_views(self, views, options=None):
+        # tells the web client's delete confirmation that the record goes to the Trash
+        res = super().get_views(views, options)
+        if self._ev_trash_in_views():
+            res["models"][self._name]["ev_trash"] = True
+        return res
+
+    @api.model
+    def _ev_trash_in_views(self):
+        """Whether the views opened in this context delete to the Trash (models that
+        trash only some records, e.g. drivers among contacts, say so by context)."""
+        return True
+
     def _ev_records_to_trash(self):
         """The records of ``self`` that go to the Trash rather than being deleted."""
         return self

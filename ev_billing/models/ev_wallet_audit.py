@@ -1,4 +1,9 @@
-from odoo import fields, models
+import logging
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL, float_compare
+
+_logger = logging.getLogger(__name__)
 
 
 class EvWalletAudit(models.TransientModel):
@@ -28,3 +33,132 @@ class EvWalletAuditLine(models.TransientModel):
     balance = fields.Monetary(string="Wallet Balance", readonly=True)
     ledger = fields.Monetary(string="Ledger Sum", readonly=True)
     general_ledger = fields.Monetary(string="Deposit Account", readonly=True)
+
+
+class EvWalletTransaction(models.Model):
+    """Audit: wallet balance = ledger sum = general ledger of the deposit account, per
+    driver and company."""
+
+    _inherit = "ev.wallet.transaction"
+
+    @api.model
+    def _ev_wallet_audit(self):
+        """Return the drivers whose stored balance, ledger sum and deposit-account
+        balance differ."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT partner_id, company_id, SUM(amount) FROM "
+                "ev_wallet_transaction GROUP BY 1, 2"
+            )
+        )
+        ledger = {(p, c): s for p, c, s in cr.fetchall()}
+        general = {}
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search([("ev_deposit_account_id", "!=", False)])
+        )
+        for company in companies:
+            cr.execute(
+                SQL(
+                    """
+                SELECT partner_id, -SUM(balance) FROM account_move_line
+                 WHERE account_id = %s AND company_id = %s AND parent_state = 'posted'
+                 GROUP BY partner_id
+            """,
+                    company.ev_deposit_account_id.id,
+                    company.id,
+                )
+            )
+            general.update({(p, company.id): s for p, s in cr.fetchall()})
+        cr.execute(
+            SQL(
+                "SELECT id, ev_wallet_balance FROM res_partner WHERE "
+                "ev_wallet_balance <> 0"
+            )
+        )
+        stored = dict(cr.fetchall())
+        ledger_by_partner = {}
+        for (partner_id, _company_id), total in ledger.items():
+            ledger_by_partner[partner_id] = (
+                ledger_by_partner.get(partner_id, 0.0) + total
+            )
+        differences = []
+        keys = set(ledger) | set(general)
+        partner_ids = {p for p, _c in keys} | set(stored)
+        for partner_id in sorted(pid for pid in partner_ids if pid):
+            balance = stored.get(partner_id, 0.0)
+            companies_of = sorted({c for p, c in keys if p == partner_id}) or [False]
+            for company_id in companies_of:
+                ledger_sum = ledger.get((partner_id, company_id), 0.0)
+                gl = general.get((partner_id, company_id), 0.0)
+                total_ledger = ledger_by_partner.get(partner_id, 0.0)
+                if float_compare(ledger_sum, gl, precision_digits=2) or float_compare(
+                    balance, total_ledger, precision_digits=2
+                ):
+                    differences.append(
+                        {
+                            "partner_id": partner_id,
+                            "company_id": company_id,
+                            "balance": balance,
+                            "ledger": ledger_sum,
+                            "general_ledger": gl,
+                        }
+                    )
+        return differences
+
+    @api.model
+    def _cron_wallet_audit(self):
+        differences = self._ev_wallet_audit()
+        for diff in differences:
+            partner = self.env["res.partner"].browse(diff["partner_id"])
+            _logger.error(
+                "Wallet audit: %s (id %s) balance %.2f, ledger %.2f, general ledger "
+                "%.2f",
+                partner.display_name,
+                partner.id,
+                diff["balance"],
+                diff["ledger"],
+                diff["general_ledger"],
+            )
+            partner.sudo().message_post(
+                body=_(
+                    "Wallet audit difference: balance %(balance).2f, ledger "
+                    "%(ledger).2f, general ledger %(gl).2f.",
+                    balance=diff["balance"],
+                    ledger=diff["ledger"],
+                    gl=diff["general_ledger"],
+                )
+            )
+        return differences
+
+    @api.model
+    def action_wallet_audit(self):
+        self._ev_check_level("ev_billing.group_ev_manager", _("audit wallets"))
+        differences = self.sudo()._ev_wallet_audit()
+        audit = self.env["ev.wallet.audit"].create(
+            {
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "partner_id": d["partner_id"],
+                            "company_id": d["company_id"] or False,
+                            "balance": d["balance"],
+                            "ledger": d["ledger"],
+                            "general_ledger": d["general_ledger"],
+                        }
+                    )
+                    for d in differences
+                ],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Wallet Audit"),
+            "res_model": "ev.wallet.audit",
+            "res_id": audit.id,
+            "view_mode": "form",
+            "target": "new",
+        }

@@ -38,6 +38,10 @@ class ResPartner(models.Model):
         for partner in self:
             partner.ev_portal_login = partner.sudo().user_ids[:1].login or False
 
+    @api.model
+    def _ev_trash_in_views(self):
+        return bool(self.env.context.get("ev_trash_on_delete"))
+
     def _ev_records_to_trash(self):
         # Only drivers go to the EV Trash; other contacts keep Odoo's usual deletion
         # rules.

@@ -52,6 +52,10 @@ class ResUsers(models.Model):
             f"Unsupported search: ev_admin_level {operator} {value!r}"
         )
 
+    @api.model
+    def _ev_trash_in_views(self):
+        return bool(self.env.context.get("ev_trash_on_delete"))
+
     def _ev_records_to_trash(self):
         # EV admins go to the EV Trash; other users keep Odoo's usual deletion rules.
         viewer = self.env.ref("ev_billing.group_ev_viewer", raise_if_not_found=False)

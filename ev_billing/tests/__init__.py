@@ -15,4 +15,9 @@ from . import test_ev_wallet_portal
 from . import test_ev_wallet_promptpay
 from . import test_ev_ocpp_events
 from . import test_ev_connector_page
+from . import test_ev_owner_settlement
+from . import test_ev_owner_access
+from . import test_ev_owner_portal
+from . import test_ev_i18n
+from . import test_ev_backend
 from . import test_ev_session_portal

@@ -387,7 +387,7 @@ class TestEvWalletAccess(EvWalletCommon):
             )
         )
         action = wizard.action_confirm()
-        self.assertEqual(action["report_name"], "account.report_payment_receipt")
+        self.assertEqual(action["report_name"], "ev_billing.report_ev_wallet_receipt")
         self.assertEqual(self.driver.ev_wallet_balance, 40.0)
         wizard = (
             self.env["ev.wallet.operation"]

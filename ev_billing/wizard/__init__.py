@@ -6,3 +6,6 @@ from . import ev_wallet_report
 from . import ev_remote_start_wizard
 from . import ev_bridge_setup_wizard
 from . import ev_charger_setting_wizard
+from . import ev_owner_settlement_wizard
+from . import ev_xlsx_export
+from . import ev_charging_summary

@@ -21,6 +21,10 @@ class EvBridgeSetupWizard(models.TransientModel):
         default=lambda self: self._param("ev_billing.bridge_command_token"),
         help="The bridge's COMMAND_TOKEN: Odoo sends it with every command.",
     )
+    new_command_token = fields.Char(
+        readonly=True,
+        help="Set it as the bridge's COMMAND_TOKEN. It is shown only now.",
+    )
     api_key = fields.Char(
         string="New API Key",
         readonly=True,
@@ -49,7 +53,8 @@ class EvBridgeSetupWizard(models.TransientModel):
 
     def action_new_command_token(self):
         self._check_admin()
-        self.command_token = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(32)
+        self.write({"command_token": token, "new_command_token": token})
         return self._reopen()
 
     def action_generate_api_key(self):

@@ -102,8 +102,8 @@ class EvWalletOperation(models.TransientModel):
                 self.partner_id, sign * self.amount, self.memo, self.company_id
             )
         if line.payment_id:
-            # The receipt: Odoo's own payment receipt.
-            return self.env.ref("account.action_report_payment_receipt").report_action(
-                line.payment_id.sudo()
-            )
+            # The slip for the driver, printable by the Operator at the desk.
+            return self.env.ref(
+                "ev_billing.action_report_ev_wallet_receipt"
+            ).report_action(line)
         return {"type": "ir.actions.act_window_close"}
