@@ -1,6 +1,6 @@
 {
     "name": "EV Billing",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/EV Charging",
     "summary": (
         "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers"
@@ -8,7 +8,17 @@
     "author": "EV Billing for Odoo contributors",
     "website": "https://github.com/ev-billing/ev-billing-odoo",
     "license": "LGPL-3",
-    "depends": ["account", "account_payment", "portal", "mail", "bus"],
+    "depends": [
+        "account",
+        "account_payment",
+        "portal",
+        "mail",
+        "bus",
+        "auth_signup",
+        "sms",
+        "phone_validation",
+        "l10n_th",
+    ],
     "data": [
         "security/ev_billing_security.xml",
         "security/ir.model.access.csv",
@@ -54,6 +64,10 @@
         "views/ev_overview_views.xml",
         "views/ev_session_portal_templates.xml",
         "views/ev_billing_menus.xml",
+        "views/res_config_settings_login_views.xml",
+        "views/ev_login_templates.xml",
+        "security/ev_charger_request_security.xml",
+        "views/ev_charger_request_views.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",
@@ -72,7 +86,7 @@
             "ev_billing/static/src/js/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["holidays", "openpyxl"]},
+    "external_dependencies": {"python": ["holidays", "openpyxl", "phonenumbers"]},
     "application": True,
     "installable": True,
 }

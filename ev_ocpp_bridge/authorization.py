@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections import OrderedDict
 
 from .odoo_client import OdooRejected, OdooUnavailable
 
@@ -236,17 +237,32 @@ class IdTagAuthorizer:
       * ``accept`` — the cached answer if fresh, else ``Accepted`` (free vend while Odoo
         is away)
       * ``reject`` — ``Invalid`` whenever Odoo cannot be asked
+
+    The cache holds the ``size`` most recently answered idTags (least recently
+    used out first), in memory and in the store.
     """
 
-    def __init__(self, odoo, outbox, policy, ttl):
+    def __init__(self, odoo, outbox, policy, ttl, size=10000):
         self.odoo = odoo
         self.outbox = outbox
         self.policy = policy
         self.ttl = ttl
-        self._cache = {}
+        self.size = max(1, size)
+        self._cache = OrderedDict()
 
     async def load(self):
-        self._cache = await self.outbox.load_id_tags()
+        self._cache = OrderedDict(await self.outbox.load_id_tags(self.size))
+
+    def _remember(self, id_tag, info, max_energy_wh):
+        self._cache[id_tag] = (info, max_energy_wh, time.time())
+        self._cache.move_to_end(id_tag)
+        trim = len(self._cache) > self.size
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        # durable, not awaited; the table is trimmed when the memory cache is
+        self.outbox.cache_id_tag(
+            id_tag, info, max_energy_wh, self.size if trim else None
+        )
 
     async def authorize(self, identity, id_tag, connector_id=None):
         """Returns ``(id_tag_info, max_energy_wh, online)``."""
@@ -277,8 +293,7 @@ class IdTagAuthorizer:
                 error,
             )
             return info, max_energy_wh, False
-        self._cache[id_tag] = (info, max_energy_wh, time.time())
-        self.outbox.cache_id_tag(id_tag, info, max_energy_wh)  # durable, not awaited
+        self._remember(id_tag, info, max_energy_wh)
         return info, max_energy_wh, True
 
     def offline(self, id_tag):
@@ -286,6 +301,7 @@ class IdTagAuthorizer:
             return {"status": "Invalid"}, None
         cached = self._cache.get(id_tag)
         if cached is not None and time.time() - cached[2] < self.ttl:
+            self._cache.move_to_end(id_tag)
             return dict(cached[0]), cached[1]
         if self.policy == "accept":
             return {"status": "Accepted"}, None

@@ -1,29 +1,32 @@
 """One connected charger: thin ``@on`` handlers over the charging service.
 
-Routing keeps the ``ocpp`` library's ChargePoint (``@on`` route map,
-``call()`` for commands, response queue) but replaces its per-message path:
+Handlers use the ``ocpp`` library's public routing (``@on``, ``create_route_map``);
+the message path is ours:
 
+* strict decoding (frames.py): bounded nesting, no NaN/Infinity, integers in
+  range, valid Unicode — a CALLERROR, never a dropped connection;
 * compiled fastjsonschema validation inline instead of jsonschema in a thread pool;
 * cached camelCase <-> snake_case key conversion;
-* CALLERROR codes spelled as OCPP 1.6 spells them, and a CALLERROR (never a
-  dropped connection) for invalid JSON or a malformed frame.
+* CALLERROR codes spelled as OCPP 1.6 spells them;
+* commands: one CALL in flight, its answer matched by id; a CALLRESULT or
+  CALLERROR nobody waits for is dropped and logged (nothing accumulates).
 """
 
+import asyncio
 import dataclasses
 import json
 import logging
 import re
+import uuid
 from datetime import datetime, timezone
 
 from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import OCPPError
-from ocpp.messages import CallError, CallResult
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint as LibraryChargePoint
+from ocpp.routing import create_route_map, on
 from ocpp.v16 import call_result
-from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
+from ocpp.v16.enums import Action, RegistrationStatus
 
-from . import validation
+from . import frames, validation
 from .validation import FormationViolation, ProtocolError
 
 _logger = logging.getLogger(__name__)
@@ -111,43 +114,68 @@ def call_error_frame(unique_id, error):
             [4, unique_id, code, description, details or {}],
             separators=(",", ":"),
             default=str,
+            allow_nan=False,
         )
     except (TypeError, ValueError):
         return json.dumps([4, unique_id, code, description, {}], separators=(",", ":"))
 
 
-class ChargePoint(LibraryChargePoint):
-    """A connected charger; ``self.id`` is its identity (chargeBoxId)."""
+class ChargerError(OCPPError):
+    """A CALLERROR the charger answered to one of our commands."""
+
+    def __init__(self, code, description, details):
+        super().__init__(description=description, details=details)
+        self.code = code
+
+
+class ChargePoint:
+    """A connected charger; ``self.id`` is its identity (chargeBoxId).
+
+    Handlers are registered with the ``ocpp`` library's public ``@on`` decorator
+    and ``create_route_map``; the connection, the message loop and the command
+    path (one CALL in flight, its answer matched by message id) are owned here.
+    """
 
     def __init__(self, identity, connection, service, response_timeout=30):
-        super().__init__(
-            identity, connection, response_timeout=response_timeout, logger=_logger
-        )
+        self.id = identity
+        self.connection = connection
         self.service = service
+        self.response_timeout = response_timeout
+        self.route_map = create_route_map(self)
         self.frames_in = 0
+        self.dropped_responses = 0
+        # set by the server while an unknown charger waits for approval: an
+        # async callable(cp, boot payload) -> (RegistrationStatus, interval)
+        self.awaiting_approval = None
+        self._call_lock = asyncio.Lock()
+        self._waiting = None  # (unique id, future) of our CALL in flight
 
     # -- routing -------------------------------------------------------------
 
     async def start(self):
-        recv = self._connection.recv
+        recv = self.connection.recv
         route = self.route_message
-        while True:
-            await route(await recv())
+        try:
+            while True:
+                await route(await recv())
+        finally:
+            # a command waiting for this charger's answer fails now, not at its timeout
+            waiting = self._waiting
+            if waiting is not None and not waiting[1].done():
+                waiting[1].set_exception(ConnectionError("charger disconnected"))
 
     async def route_message(self, raw_msg):
         self.frames_in += 1
         try:
-            msg = json.loads(raw_msg)
-        except (ValueError, TypeError):
+            msg = frames.decode(raw_msg)
+        except frames.FrameError as error:
             _logger.warning(
-                "event=invalid_json identity=%s frame=%.200r", self.id, raw_msg
+                "event=invalid_json identity=%s cause=%s frame=%.200r",
+                self.id,
+                error,
+                raw_msg,
             )
-            await self._send(
-                call_error_frame(
-                    guess_unique_id(raw_msg),
-                    FormationViolation(details={"cause": "Message is not valid JSON"}),
-                )
-            )
+            await self._send(call_error_frame(guess_unique_id(raw_msg), error.error))
             return
         if type(msg) is not list or not msg:
             await self._send(
@@ -159,7 +187,7 @@ class ChargePoint(LibraryChargePoint):
                 )
             )
             return
-        message_type = msg[0]
+        message_type = msg[0] if type(msg[0]) is int else None
         unique_id = msg[1] if len(msg) > 1 and type(msg[1]) is str else "-1"
         if message_type == 2:
             if len(msg) != 4 or unique_id == "-1" or type(msg[2]) is not str:
@@ -175,25 +203,38 @@ class ChargePoint(LibraryChargePoint):
                 )
                 return
             await self._handle_frame(unique_id, msg[2], msg[3])
-        elif message_type == 3 and len(msg) == 3:
-            self._response_queue.put_nowait(CallResult(unique_id, msg[2]))
-        elif message_type == 4 and len(msg) >= 4:
-            self._response_queue.put_nowait(
-                CallError(unique_id, msg[2], msg[3], msg[4] if len(msg) > 4 else {})
-            )
         elif message_type in (3, 4):
-            _logger.warning(
-                "event=malformed_response identity=%s frame=%.200r", self.id, raw_msg
-            )
+            self._take_response(unique_id, msg, raw_msg)
         else:
             await self._send(
                 call_error_frame(
                     unique_id,
                     ProtocolError(
-                        details={"cause": "Unknown MessageTypeId %r" % (message_type,)}
+                        details={"cause": "Unknown MessageTypeId %.20r" % (msg[0],)}
                     ),
                 )
             )
+
+    def _take_response(self, unique_id, msg, raw_msg):
+        """Hand a CALLRESULT/CALLERROR to the command waiting for it; anything
+        else (unsolicited, late, malformed) is dropped and logged, never queued."""
+        waiting = self._waiting
+        well_formed = (msg[0] == 3 and len(msg) == 3) or (msg[0] == 4 and len(msg) >= 4)
+        if (
+            not well_formed
+            or waiting is None
+            or waiting[0] != unique_id
+            or waiting[1].done()
+        ):
+            self.dropped_responses += 1
+            _logger.warning(
+                "event=response_dropped identity=%s reason=%s frame=%.200r",
+                self.id,
+                "malformed" if not well_formed else "unsolicited",
+                raw_msg,
+            )
+            return
+        waiting[1].set_result(msg)
 
     async def _handle_frame(self, unique_id, action, payload):
         try:
@@ -208,17 +249,22 @@ class ChargePoint(LibraryChargePoint):
                         }
                     )
                 raise validation.NotImplementedAction(
-                    details={"cause": "Unknown action %s" % action}
+                    details={"cause": "Unknown action %.50s" % action}
+                )
+            if self.awaiting_approval is not None and action != "BootNotification":
+                raise validation.SecurityError(
+                    details={"cause": "This charger is waiting for approval"}
                 )
             validation.validate_request(action, payload)
+            frames.check_values(action, payload)
             response = await handler(**to_snake(payload))
             response_payload = to_camel_payload(response)
             validation.validate_response(action, response_payload)
-            frame = json.dumps([3, unique_id, response_payload], separators=(",", ":"))
+            frame = frames.strict_dumps([3, unique_id, response_payload])
         except OCPPError as error:
             if error.code != "NotImplemented":
                 _logger.info(
-                    "event=call_error identity=%s action=%s code=%s details=%s",
+                    "event=call_error identity=%s action=%.50s code=%s details=%.300s",
                     self.id,
                     action,
                     error.code,
@@ -233,19 +279,40 @@ class ChargePoint(LibraryChargePoint):
         await self._send(frame)
 
     async def _send(self, message):
-        await self._connection.send(message)
+        await self.connection.send(message)
 
-    async def call(
-        self, payload, suppress=True, unique_id=None, skip_schema_validation=False
-    ):
-        """Send a CALL to the charger (commands), validated with the compiled schema."""
-        if not skip_schema_validation:
-            validation.validate_request(
-                payload.__class__.__name__, to_camel_payload(payload)
+    async def close(self, code, reason):
+        await self.connection.close(code, reason)
+
+    async def call(self, request, validate=True):
+        """Send a command (a ``ocpp.v16.call`` dataclass) and return the charger's
+        answer as the matching ``call_result`` dataclass; raises ``OCPPError``
+        for a CALLERROR or an answer that breaks the schema, and
+        ``asyncio.TimeoutError``. OCPP-J allows one CALL in flight per side."""
+        action = request.__class__.__name__
+        payload = to_camel_payload(request)
+        if validate:
+            validation.validate_request(action, payload)
+        async with self._call_lock:
+            unique_id = str(uuid.uuid4())
+            future = asyncio.get_running_loop().create_future()
+            self._waiting = (unique_id, future)
+            try:
+                await self._send(frames.strict_dumps([2, unique_id, action, payload]))
+                answer = await asyncio.wait_for(future, self.response_timeout)
+            finally:
+                self._waiting = None
+        if answer[0] == 4:
+            details = answer[4] if len(answer) > 4 else {}
+            raise ChargerError(
+                str(answer[2])[:50],
+                str(answer[3])[:500],
+                details if isinstance(details, dict) else {},
             )
-        return await super().call(
-            payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=True
-        )
+        result = answer[2]
+        validation.validate_response(action, result)
+        frames.check_values(action + "Response", result)
+        return getattr(call_result, action)(**to_snake(result))
 
     # -- Core profile handlers (thin) ----------------------------------------
 
@@ -258,6 +325,12 @@ class ChargePoint(LibraryChargePoint):
             "charge_point_model": charge_point_model,
         }
         payload.update(kwargs)
+        if self.awaiting_approval is not None:
+            status, interval = await self.awaiting_approval(self, payload)
+            if status != RegistrationStatus.accepted:
+                return call_result.BootNotification(
+                    current_time=_utc_now(), interval=interval, status=status
+                )
         interval = await self.service.boot(self.id, payload)
         return call_result.BootNotification(
             current_time=_utc_now(),
@@ -281,7 +354,7 @@ class ChargePoint(LibraryChargePoint):
             "vendor_error_code": kwargs.get("vendor_error_code"),
             "timestamp": kwargs.get("timestamp"),
         }
-        await self.service.record(self.id, "status", payload)
+        await self.service.status(self.id, payload)
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -329,16 +402,10 @@ class ChargePoint(LibraryChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **kwargs):
-        await self.service.record(
-            self.id,
-            "data_transfer",
-            {
-                "vendor_id": vendor_id,
-                "message_id": kwargs.get("message_id"),
-                "data": kwargs.get("data"),
-            },
+        status, data = await self.service.data_transfer(
+            self.id, vendor_id, kwargs.get("message_id"), kwargs.get("data")
         )
-        return call_result.DataTransfer(status=DataTransferStatus.accepted)
+        return call_result.DataTransfer(status=status, data=data)
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status, **kwargs):

@@ -91,25 +91,27 @@ async def execute_local(bridge, identity, action, payload):
         )
     try:
         response = await asyncio.wait_for(
-            cp.call(request, suppress=False, skip_schema_validation=True),
-            timeout=bridge.config.command_timeout,
+            cp.call(request, validate=False), timeout=bridge.config.command_timeout
         )
     except asyncio.TimeoutError:
-        if action == "remote_start_transaction":
-            bridge.service.forget_remote_start(identity, connector_id)
-        raise CommandError(
+        error = CommandError(
             504, "timeout", "Charger %s did not answer %s" % (identity, ocpp_action)
-        ) from None
-    except OCPPError as error:
+        )
+    except OCPPError as ocpp_error:
+        error = CommandError(
+            502, validation.error_code_16(ocpp_error.code), ocpp_error.description or ""
+        )
+    except Exception as other:  # noqa: BLE001 — connection closed, bad answer
+        error = CommandError(
+            502, "charger_error", "%s: %s" % (type(other).__name__, other)
+        )
+    else:
+        error = None
+    if error is not None:
+        # whatever went wrong, no StartTransaction may pick up this remote start
         if action == "remote_start_transaction":
             bridge.service.forget_remote_start(identity, connector_id)
-        raise CommandError(
-            502, validation.error_code_16(error.code), error.description or ""
-        ) from None
-    except Exception as error:  # noqa: BLE001 — connection closed, bad answer
-        raise CommandError(
-            502, "charger_error", "%s: %s" % (type(error).__name__, error)
-        ) from None
+        raise error
     answer = to_snake(to_camel_payload(response))
     status = answer.get("status")
     if action == "remote_start_transaction" and status != "Accepted":

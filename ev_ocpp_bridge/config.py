@@ -159,6 +159,36 @@ SETTINGS = [
         "How long a cached idTag answer may be used offline",
     ),
     (
+        "AUTH_CACHE_SIZE",
+        "auth_cache_size",
+        "Most idTag answers kept in the authorization cache (least recently used "
+        "out first)",
+    ),
+    (
+        "DATA_TRANSFER_VENDORS",
+        "data_transfer_vendors",
+        "Comma-separated DataTransfer vendorIds passed on to Odoo; any other "
+        "vendorId without a handler in vendors.py is answered UnknownVendorId",
+    ),
+    (
+        "UNKNOWN_CHARGERS",
+        "unknown_chargers",
+        "An identity Odoo does not know: refuse (HTTP 404 at the handshake) or "
+        "pending (let it boot, answer BootNotification Pending until an "
+        "Administrator registers it); both record it in Odoo's Unknown Chargers",
+    ),
+    (
+        "UNKNOWN_CHARGERS_MAX_PENDING",
+        "unknown_chargers_max_pending",
+        "Most unknown chargers held connected in Pending at once (more are refused)",
+    ),
+    (
+        "UNKNOWN_REPORT_SECONDS",
+        "unknown_report_seconds",
+        "Report an unknown charger's attempts to Odoo at most this often per "
+        "identity (attempts in between are counted and sent with the next report)",
+    ),
+    (
         "DEFAULT_HEARTBEAT_INTERVAL",
         "heartbeat_interval",
         "Heartbeat interval when Odoo did not give one",
@@ -238,6 +268,11 @@ class Config:
     authorize_timeout: float = 2.0
     auth_offline_policy: str = "cache"
     auth_cache_seconds: float = 86400.0
+    auth_cache_size: int = 10000
+    data_transfer_vendors: str = ""
+    unknown_chargers: str = "refuse"
+    unknown_chargers_max_pending: int = 100
+    unknown_report_seconds: float = 60.0
     heartbeat_interval: int = 300
     autostop_margin_wh: float = 20.0
     autostop_margin_factor: float = 1.0
@@ -282,6 +317,10 @@ class Config:
             raise ValueError("OCPP_TLS_CERT and OCPP_TLS_KEY go together")
         if self.outbox_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA", "OFF"):
             raise ValueError("OUTBOX_SYNCHRONOUS must be FULL, NORMAL, EXTRA or OFF")
+        if self.unknown_chargers not in ("refuse", "pending"):
+            raise ValueError("UNKNOWN_CHARGERS must be refuse or pending")
+        if self.auth_cache_size < 1:
+            raise ValueError("AUTH_CACHE_SIZE must be at least 1")
         if self.credentials_concurrency < 1:
             raise ValueError("CREDENTIALS_CONCURRENCY must be at least 1")
         self.outbox_batch_size = max(1, min(500, self.outbox_batch_size))
@@ -289,6 +328,14 @@ class Config:
     @property
     def tls(self):
         return bool(self.tls_cert)
+
+    @property
+    def forwarded_vendors(self):
+        return frozenset(
+            vendor.strip()
+            for vendor in self.data_transfer_vendors.split(",")
+            if vendor.strip()
+        )
 
 
 def help_text():

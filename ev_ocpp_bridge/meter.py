@@ -1,10 +1,15 @@
 """Meter value normalisation: Wh and kWh to Wh, keep energy register, power and SoC.
 
 Impossible data (negative energy, resets, transaction id -1) is NOT judged
-here: it is passed through faithfully for Odoo to review.
+here: it is passed through faithfully for Odoo to review. Values that are not
+finite numbers ("NaN", "inf", "1e400", or a kWh value that overflows in Wh) are
+left out: strict JSON cannot carry them. A sample whose time cannot be read gets
+the receive time and ``timestamp_substituted`` (timestamps.py).
 """
 
-from . import quirks
+import math
+
+from . import quirks, timestamps
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
@@ -14,11 +19,16 @@ _ENERGY_FACTOR = {"Wh": 1.0, "kWh": 1000.0}
 _POWER_FACTOR = {"W": 1.0, "kW": 1000.0}
 
 
-def normalise(meter_value, vendor=None):
+def _finite(value):
+    return value if value is not None and math.isfinite(value) else None
+
+
+def normalise(meter_value, vendor=None, received_at=None):
     """``meter_value`` as the library hands it (snake_case list of dicts) ->
     ``[{"timestamp", "energy_wh", "power_w", "soc"}]`` (None when not sampled)."""
     samples = []
     for entry in meter_value or ():
+        stamp, flags = timestamps.resolve(entry.get("timestamp"), received_at)
         energy = power = soc = None
         phase_power = {}
         phase_energy = {}
@@ -49,12 +59,13 @@ def normalise(meter_value, vendor=None):
             energy = sum(phase_energy.values())
         if power is None and phase_power:
             power = sum(phase_power.values())
-        samples.append(
-            {
-                "timestamp": entry.get("timestamp"),
-                "energy_wh": energy,
-                "power_w": power,
-                "soc": soc,
-            }
-        )
+        sample = {
+            "timestamp": stamp,
+            "energy_wh": _finite(energy),
+            "power_w": _finite(power),
+            "soc": _finite(soc),
+        }
+        if flags:
+            sample["timestamp_substituted"] = True
+        samples.append(sample)
     return samples

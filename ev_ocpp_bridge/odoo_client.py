@@ -90,6 +90,12 @@ class OdooClient:
             self.config.credentials_timeout,
         )
 
+    async def charger_unknown(self, reports):
+        """Attempts of chargers Odoo does not know (see unknown.py)."""
+        return await self.post(
+            "/charger/unknown", {"chargers": reports}, self.config.credentials_timeout
+        )
+
     async def authorize(self, identity, id_tag, connector_id=None):
         body = {"identity": identity, "id_tag": id_tag}
         if connector_id is not None:
@@ -118,4 +124,6 @@ class OdooClient:
 
 
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"))
+    # strict JSON at the boundary: a NaN/Infinity that slipped through fails here,
+    # in the bridge, instead of reaching Odoo as a body it cannot parse
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)

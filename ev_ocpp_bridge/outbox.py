@@ -111,7 +111,14 @@ TIMESTAMPED_KINDS = frozenset({"meter_values"})
 
 
 def canonical_json(payload):
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    # strict JSON only: NaN/Infinity never reach the store, let alone Odoo
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _charger_time(payload):
+    """The timestamp as the charger sent it (replays of a message whose time was
+    substituted must map to the same key, see timestamps.py)."""
+    return payload.get("timestamp_sent") or payload["timestamp"]
 
 
 def event_key(identity, kind, payload, occurred_at):
@@ -122,7 +129,7 @@ def event_key(identity, kind, payload, occurred_at):
             identity,
             kind,
             payload["transaction_id"],
-            payload["timestamp"],
+            _charger_time(payload),
             payload["meter_start"],
         )
     elif kind == "stop_transaction" and not payload.get("unknown_transaction"):
@@ -130,7 +137,7 @@ def event_key(identity, kind, payload, occurred_at):
             identity,
             kind,
             payload["transaction_id"],
-            payload["timestamp"],
+            _charger_time(payload),
             payload["meter_stop"],
         )
     elif (
@@ -191,6 +198,11 @@ def merge_samples(rows):
 
 class StoreError(Exception):
     pass
+
+
+def _log_detached_failure(future):
+    if not future.cancelled() and future.exception() is not None:
+        _logger.error("event=store_write_failed error=%r", future.exception())
 
 
 class Outbox:
@@ -326,6 +338,12 @@ class Outbox:
         self._queue.put((func, future, single_statement))
         return future
 
+    def run_detached(self, func, single_statement=False):
+        """``run`` for a write nobody awaits (caches): a failure is logged."""
+        future = self.run(func, single_statement)
+        future.add_done_callback(_log_detached_failure)
+        return future
+
     # -- events ------------------------------------------------------------
 
     async def enqueue(self, event):
@@ -418,7 +436,7 @@ class Outbox:
 
     def stage_samples(self, identity, transaction_id, connector_id, samples):
         """Stage normalised samples; the aggregation flush turns them into events."""
-        data = json.dumps(samples, separators=(",", ":"))
+        data = json.dumps(samples, separators=(",", ":"), allow_nan=False)
         return self.run(
             lambda conn: (
                 conn.execute(
@@ -508,6 +526,10 @@ class Outbox:
                 "timestamp": fields["timestamp"],
                 "reservation_id": fields.get("reservation_id"),
                 "remote_request_id": fields.get("remote_request_id"),
+                # what the charger was told: Odoo holds energy taken on a refused
+                # card for review
+                "id_tag_status": (fields["id_tag_info"] or {}).get("status"),
+                **(fields.get("time_flags") or {}),
             }
             _insert_event(
                 conn, make_event(identity, "start_transaction", payload, occurred_at)
@@ -592,30 +614,39 @@ class Outbox:
 
     # -- authorization cache ------------------------------------------------
 
-    def cache_id_tag(self, id_tag, id_tag_info, max_energy_wh):
+    def cache_id_tag(self, id_tag, id_tag_info, max_energy_wh, keep=None):
+        """Persist one answer; with ``keep``, also trim the table to the ``keep``
+        most recent answers (the in-memory cache has the same bound)."""
         now = time.time()
-        return self.run(
-            lambda conn: (
+
+        def op(conn):
+            conn.execute(
+                "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, "
+                "max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
+                (id_tag, canonical_json(id_tag_info), max_energy_wh, now),
+            )
+            if keep is not None:
                 conn.execute(
-                    "INSERT OR REPLACE INTO id_tag_cache (id_tag, id_tag_info, "
-                    "max_energy_wh, cached_at) VALUES (?, ?, ?, ?)",
-                    (id_tag, canonical_json(id_tag_info), max_energy_wh, now),
+                    "DELETE FROM id_tag_cache WHERE id_tag NOT IN (SELECT id_tag "
+                    "FROM id_tag_cache ORDER BY cached_at DESC LIMIT ?)",
+                    (keep,),
                 )
-                and None
-            ),
-            True,
-        )
+
+        return self.run_detached(op, keep is None)
 
     def clear_id_tag_cache(self):
         return self.run(lambda conn: conn.execute("DELETE FROM id_tag_cache") and None)
 
-    async def load_id_tags(self):
+    async def load_id_tags(self, limit=-1):
+        """The cached answers, oldest first (``limit`` most recent; -1 all)."""
         rows = await self.run(
             lambda conn: conn.execute(
                 "SELECT id_tag, id_tag_info, max_energy_wh, cached_at FROM id_tag_cache"
+                " ORDER BY cached_at DESC LIMIT ?",
+                (limit,),
             ).fetchall()
         )
-        return {row[0]: (json.loads(row[1]), row[2], row[3]) for row in rows}
+        return {row[0]: (json.loads(row[1]), row[2], row[3]) for row in reversed(rows)}
 
     # -- charger credential cache -------------------------------------------
 
@@ -651,7 +682,7 @@ class Outbox:
         ]
 
     def cache_credential(self, identity, digest, answer, checked_at):
-        return self.run(
+        return self.run_detached(
             lambda conn: (
                 conn.execute(
                     "INSERT OR REPLACE INTO charger_credential (identity, digest, "
@@ -666,7 +697,7 @@ class Outbox:
     def forget_credentials(self, identity, digest=None):
         """Drop one answer (password refused) or all of an identity's (unknown)."""
         if digest is None:
-            return self.run(
+            return self.run_detached(
                 lambda conn: (
                     conn.execute(
                         "DELETE FROM charger_credential WHERE identity = ?", (identity,)
@@ -675,7 +706,7 @@ class Outbox:
                 ),
                 True,
             )
-        return self.run(
+        return self.run_detached(
             lambda conn: (
                 conn.execute(
                     "DELETE FROM charger_credential WHERE identity = ? AND digest = ?",

@@ -2,19 +2,26 @@
 
 Real OCPP 1.6 chargers bend the spec in a few well-known ways. Each quirk is a
 small pure function so it can be tested on its own and grown per vendor.
+(Timestamps without a ``Z``: see timestamps.py; DataTransfer vendors: vendors.py.)
 """
+
+import math
 
 
 # Some firmwares write decimals with a comma ("12,5") or pad with spaces.
+# "NaN", "inf" and "1e400" are strings Python's float() reads, but no meter
+# measures them and JSON cannot carry them: they are not numbers here.
 def parse_number(text):
-    if text is None:
+    if text is None or isinstance(text, bool):
         return None
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    try:
-        return float(str(text).strip().replace(",", "."))
-    except ValueError:
-        return None
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        try:
+            value = float(str(text).strip().replace(",", "."))
+        except (ValueError, OverflowError):
+            return None
+    return value if math.isfinite(value) else None
 
 
 # Several vendors omit the unit on the energy register although they report kWh;

@@ -182,7 +182,7 @@ class RedisRouter(LocalRouter):
                 await asyncio.sleep(1)
                 continue
             if message is not None:
-                asyncio.ensure_future(self._serve_remote(json.loads(message["data"])))
+                self.bridge.spawn(self._serve_remote(json.loads(message["data"])))
 
     async def _serve_remote(self, request):
         try:

@@ -21,6 +21,7 @@ from .authorization import CredentialCache, IdTagAuthorizer
 from .charge_point import ChargePoint
 from .odoo_client import OdooClient, OdooUnavailable
 from .outbox import Delivery, Outbox
+from .unknown import UnknownChargers
 
 _logger = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ def parse_basic_auth(header):
     if not sep:
         return None, None
     return user, password
+
+
+def _host(remote_address):
+    if isinstance(remote_address, (tuple, list)) and remote_address:
+        return str(remote_address[0])
+    return str(remote_address or "")
 
 
 def identity_from_path(path):
@@ -87,7 +94,9 @@ class Bridge:
             self.outbox,
             config.auth_offline_policy,
             config.auth_cache_seconds,
+            config.auth_cache_size,
         )
+        self.unknown = UnknownChargers(self.odoo, config.unknown_report_seconds)
         self.service = ChargingService(self)
         self.delivery = Delivery(
             self.outbox,
@@ -99,10 +108,12 @@ class Bridge:
         )
         self.router = make_router(self)
         self.chargers = {}  # identity -> ChargePoint connected to THIS instance
+        self.pending = {}  # identity -> ChargePoint of an unknown charger, Pending
         self._ws_server = None
         self._command_runner = None
         self._flusher = None
         self._connection_tasks = set()
+        self._tasks = set()  # fire-and-forget work, referenced until done
         self.ocpp_port = None
         self.command_port = None
 
@@ -116,6 +127,7 @@ class Bridge:
         await self.service.load()
         await self.odoo.open()
         self.delivery.start()
+        self.unknown.start()
         self._flusher = asyncio.create_task(
             self._flush_meter_loop(), name="meter-flush"
         )
@@ -171,6 +183,9 @@ class Bridge:
             await self._command_runner.cleanup()
         if self._flusher is not None:
             self._flusher.cancel()
+        await self.unknown.stop()
+        for task in list(self._tasks):
+            task.cancel()
         await self.service.close()
         await self.credentials.close()
         await self.outbox.flush_samples()
@@ -182,6 +197,13 @@ class Bridge:
         await self.odoo.close()
         await self.outbox.close()
         _logger.info("event=bridge_stopped")
+
+    def spawn(self, coro, name=None):
+        """Run ``coro`` in the background, keeping a reference until it ends."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _flush_meter_loop(self):
         while True:
@@ -213,6 +235,17 @@ class Bridge:
                 http.HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n"
             )
         if not answer.get("known"):
+            self.unknown.attempt(identity, _host(connection.remote_address))
+            if (
+                self.config.unknown_chargers == "pending"
+                and identity not in self.chargers
+                and len(self.pending) < self.config.unknown_chargers_max_pending
+            ):
+                # let it boot; BootNotification answers Pending until it is registered
+                _logger.info("event=handshake_pending identity=%s", identity)
+                connection.ev_identity = identity
+                connection.ev_pending_password = password
+                return None
             _logger.info("event=handshake_refused identity=%s reason=unknown", identity)
             return connection.respond(http.HTTPStatus.NOT_FOUND, "Unknown charger\n")
         if not answer.get("accepted"):
@@ -233,13 +266,11 @@ class Bridge:
             return
         if (
             digest is not None
-            and getattr(cp._connection, "ev_credential", None) != digest
+            and getattr(cp.connection, "ev_credential", None) != digest
         ):
             return
         _logger.warning("event=charger_disconnected_revoked identity=%s", identity)
-        asyncio.ensure_future(
-            cp._connection.close(1008, "credentials no longer accepted")
-        )
+        self.spawn(cp.close(1008, "credentials no longer accepted"))
 
     @staticmethod
     def _unauthorized(connection, identity, reason):
@@ -280,13 +311,18 @@ class Bridge:
             self.service,
             response_timeout=self.config.command_timeout,
         )
+        if hasattr(websocket, "ev_pending_password"):
+            return await self._serve_pending(cp)
+        await self._serve_registered(cp)
+
+    async def _serve_registered(self, cp):
+        identity = cp.id
+        websocket = cp.connection
         previous = self.chargers.get(identity)
         self.chargers[identity] = cp
         if previous is not None:
             _logger.info("event=charger_replaced identity=%s", identity)
-            asyncio.ensure_future(
-                previous._connection.close(1000, "replaced by a new connection")
-            )
+            self.spawn(previous.close(1000, "replaced by a new connection"))
         await self.router.register(identity)
         _logger.info(
             "event=charger_connected identity=%s remote=%s",
@@ -306,13 +342,73 @@ class Bridge:
             _logger.exception("event=charger_failed identity=%s", identity)
         finally:
             if self.chargers.get(identity) is cp:
-                del self.chargers[identity]
-                await self.router.unregister(identity)
-                self.service.forget(identity)
-                try:
-                    await self.service.connection(identity, False)
-                except Exception:  # noqa: BLE001 — outbox closed during shutdown
-                    _logger.warning("event=offline_not_recorded identity=%s", identity)
+                await self._charger_gone(cp)
+
+    async def _charger_gone(self, cp):
+        identity = cp.id
+        del self.chargers[identity]
+        await self.router.unregister(identity)
+        self.service.forget(identity)
+        try:
+            await self.service.connection(identity, False)
+        except Exception:  # noqa: BLE001 — outbox closed during shutdown
+            _logger.warning("event=offline_not_recorded identity=%s", identity)
+
+    # -- unknown chargers waiting for approval (UNKNOWN_CHARGERS=pending) --------
+
+    async def _serve_pending(self, cp):
+        """An unknown charger, let in to boot: every BootNotification is reported
+        to Odoo and answered Pending until Odoo knows the identity; then the
+        connection carries on as a registered charger's."""
+        identity = cp.id
+        if identity in self.pending:
+            self.spawn(self.pending[identity].close(1000, "replaced"))
+        self.pending[identity] = cp
+        cp.awaiting_approval = self._approval
+        try:
+            await cp.start()
+        except websockets.ConnectionClosed:
+            pass
+        except Exception:
+            _logger.exception("event=charger_failed identity=%s", identity)
+        finally:
+            if self.pending.get(identity) is cp:
+                del self.pending[identity]
+        if cp.awaiting_approval is None and self.chargers.get(identity) is cp:
+            await self._charger_gone(cp)
+
+    async def _approval(self, cp, boot):
+        """BootNotification of a pending charger -> (status, interval)."""
+        password = cp.connection.ev_pending_password
+        interval = self.config.heartbeat_interval
+        try:
+            answer = await self.credentials.check(cp.id, password)
+        except OdooUnavailable:
+            return "Pending", interval
+        if not answer.get("known"):
+            self.unknown.attempt(cp.id, _host(cp.connection.remote_address), boot)
+            return "Pending", interval
+        if not answer.get("accepted"):
+            # registered meanwhile, with a password this connection did not give
+            _logger.info("event=pending_rejected identity=%s", cp.id)
+            self.spawn(self._close_soon(cp, 1008, "password required"))
+            return "Rejected", interval
+        _logger.info("event=pending_approved identity=%s", cp.id)
+        cp.awaiting_approval = None
+        cp.connection.ev_credential = self.credentials.digest(cp.id, password)
+        if self.pending.get(cp.id) is cp:
+            del self.pending[cp.id]
+        previous = self.chargers.get(cp.id)
+        self.chargers[cp.id] = cp
+        if previous is not None:
+            self.spawn(previous.close(1000, "replaced by a new connection"))
+        await self.router.register(cp.id)
+        await self.service.connection(cp.id, True)
+        return "Accepted", interval
+
+    async def _close_soon(self, cp, code, reason):
+        await asyncio.sleep(0.5)  # the answer goes out first
+        await cp.close(code, reason)
 
     # -- commands --------------------------------------------------------------
 

@@ -10,7 +10,9 @@ import hashlib
 import logging
 import time
 
-from . import meter
+from ocpp.v16.enums import DataTransferStatus
+
+from . import meter, timestamps, vendors
 from .outbox import make_event, utc_now
 
 _logger = logging.getLogger(__name__)
@@ -88,6 +90,32 @@ class ChargingService:
             identity, self.config.heartbeat_interval
         )
 
+    async def status(self, identity, payload):
+        """StatusNotification: its optional timestamp is normalised; one that cannot
+        be read is dropped (Odoo then uses the receive time, as for a charger that
+        sends none) and flagged."""
+        if payload.get("timestamp") is not None:
+            stamp, flags = timestamps.resolve(payload["timestamp"])
+            if flags:
+                payload = dict(payload, timestamp=None, **flags)
+            else:
+                payload = dict(payload, timestamp=stamp)
+        await self.record(identity, "status", payload)
+
+    async def data_transfer(self, identity, vendor_id, message_id, data):
+        """``(status, data)`` from the vendor's handler; UnknownVendorId without one."""
+        handler = vendors.handler_for(vendor_id, self.config.forwarded_vendors)
+        if handler is None:
+            _logger.info(
+                "event=data_transfer_unknown_vendor identity=%s vendor_id=%.255s "
+                "message_id=%.50s",
+                identity,
+                vendor_id,
+                message_id,
+            )
+            return DataTransferStatus.unknown_vendor_id, None
+        return await handler(self, identity, vendor_id, message_id, data)
+
     async def heartbeat(self, identity):
         now = time.monotonic()
         last = self._last_heartbeat.get(identity)
@@ -137,7 +165,13 @@ class ChargingService:
         timestamp,
         reservation_id=None,
     ):
-        """Returns ``(transaction_id, id_tag_info)``; a replay gets the same id."""
+        """Returns ``(transaction_id, id_tag_info)``; a replay gets the same id.
+
+        A start time that cannot be read is replaced by the receive time and
+        flagged (Odoo holds the session for review); the replay check keeps using
+        the text the charger sent."""
+        received_at = utc_now()
+        start_time, time_flags = timestamps.resolve(timestamp, received_at)
         start_hash = hashlib.sha256(
             (
                 "%s|%s|%s|%s|%s"
@@ -156,14 +190,15 @@ class ChargingService:
             "connector_id": connector_id,
             "id_tag": id_tag,
             "meter_start": meter_start,
-            "timestamp": timestamp,
+            "timestamp": start_time,
             "reservation_id": reservation_id,
             "id_tag_info": info,
             "max_energy_wh": max_energy_wh,
             "remote_request_id": remote_request_id,
+            "time_flags": time_flags,
         }
         transaction_id, stored, replayed = await self.outbox.start_transaction(
-            identity, start_hash, fields, utc_now()
+            identity, start_hash, fields, received_at
         )
         if replayed:
             _logger.info(
@@ -201,7 +236,7 @@ class ChargingService:
     async def meter_values(
         self, identity, connector_id, meter_value, transaction_id=None
     ):
-        samples = meter.normalise(meter_value, self.vendors.get(identity))
+        samples = meter.normalise(meter_value, self.vendors.get(identity), utc_now())
         await self.outbox.stage_samples(identity, transaction_id, connector_id, samples)
         state = self.transactions.get(transaction_id)
         if state is not None and state.identity == identity:
@@ -217,20 +252,23 @@ class ChargingService:
         id_tag=None,
         transaction_data=None,
     ):
+        received_at = utc_now()
+        stop_time, time_flags = timestamps.resolve(timestamp, received_at)
         samples = (
-            meter.normalise(transaction_data, self.vendors.get(identity))
+            meter.normalise(transaction_data, self.vendors.get(identity), received_at)
             if transaction_data
             else []
         )
         payload = {
             "transaction_id": transaction_id,
             "meter_stop": meter_stop,
-            "timestamp": timestamp,
+            "timestamp": stop_time,
             "reason": reason,
             "id_tag": id_tag,
             "samples": samples,
+            **time_flags,
         }
-        is_new = await self.outbox.stop_transaction(identity, payload, utc_now())
+        is_new = await self.outbox.stop_transaction(identity, payload, received_at)
         state = self.transactions.get(transaction_id)
         if state is not None and state.identity == identity:
             del self.transactions[transaction_id]
@@ -243,9 +281,14 @@ class ChargingService:
             reason,
             is_new,
         )
-        if id_tag:
-            return self.authorizer.cached_status(id_tag) or {"status": "Accepted"}
-        return None
+        if not id_tag:
+            return None
+        # Chargers update their authorization cache from this answer: the real
+        # status, from Odoo within AUTHORIZE_TIMEOUT, else the offline policy.
+        info, _max_energy_wh, _online = await self.authorizer.authorize(
+            identity, id_tag
+        )
+        return info
 
     # -- buy X kWh -------------------------------------------------------------
 

@@ -85,6 +85,14 @@ class NotSupportedAction(OCPPError):
     )
 
 
+class SecurityError(OCPPError):
+    code = "SecurityError"
+    default_description = (
+        "During the processing of Action a security issue occurred preventing "
+        "receiver from completing the Action successfully"
+    )
+
+
 class GenericError(OCPPError):
     code = "GenericError"
     default_description = "Any other error not covered by the previous ones"

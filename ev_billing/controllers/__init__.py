@@ -3,4 +3,6 @@ from . import quote
 from . import portal
 from . import connector
 from . import owner_portal
+from . import login
+from . import line_login
 from . import session

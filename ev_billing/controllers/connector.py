@@ -98,8 +98,10 @@ class EvConnectorPage(CustomerPortal):
             and partner.commercial_partner_id.ev_wallet_balance,
             "currency": company.currency_id,
             "is_public": request.env.user._is_public(),
-            "login_url": "/web/login?"
+            "login_url": "/ev/login?"
             + url_encode({"redirect": f"/ev/c/{access_token}"}),
+            "line_login_url": company.sudo().ev_line_login_channel_id
+            and "/ev/login/line?" + url_encode({"redirect": f"/ev/c/{access_token}"}),
             "station_open": station.state == "open" and bool(station.tariff_id),
             "start_refusal": partner and self._ev_start_refusal(connector, partner),
             "error": error,

@@ -15,6 +15,7 @@ from odoo.http import request
 _logger = logging.getLogger(__name__)
 
 MAX_EVENTS_PER_CALL = 500
+MAX_UNKNOWN_PER_CALL = 100
 
 
 class EvOcppController(http.Controller):
@@ -107,4 +108,27 @@ class EvOcppController(http.Controller):
                 "security_profile": 1 if charger.password_hash else 0,
                 "checked_at": fields.Datetime.to_string(fields.Datetime.now()),
             }
+        )
+
+    @http.route(
+        "/ev/ocpp/v1/charger/unknown",
+        type="http",
+        auth="bearer",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def charger_unknown(self, **query):
+        """Attempts of identities Odoo does not know; an Administrator registers them
+        from EV Charging > Management > Unknown Chargers."""
+        env = self._bridge_env()
+        reports = self._json_body().get("chargers")
+        if not isinstance(reports, list) or len(reports) > MAX_UNKNOWN_PER_CALL:
+            raise BadRequest(
+                f"'chargers' must be a list of at most {MAX_UNKNOWN_PER_CALL} reports."
+            )
+        # the bridge's company: an unknown charger belongs to nobody yet
+        unknown = env["ev.charger.request"].with_company(request.env.user.company_id)
+        return request.make_json_response(
+            {"results": unknown._ocpp_record_attempts(reports)}
         )

@@ -41,4 +41,9 @@ from . import ev_charger_summary
 from . import ev_connector_overview
 from . import ev_station_overview
 from . import res_partner_usage
+from . import ev_login_code
+from . import res_users_login
+from . import res_company_login
+from . import res_config_settings_login
+from . import ev_charger_request
 from . import ev_session_portal

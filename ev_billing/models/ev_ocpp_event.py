@@ -316,7 +316,9 @@ class EvOcppEvent(models.Model):
         session = self._ocpp_session(charger, transaction_id)
         if not session:
             raise UserError(_("No session for transaction %s.", transaction_id))
-        return {"stop": session._ocpp_meter_values(_samples(payload.get("samples")))}
+        samples = _samples(payload.get("samples"))
+        _note_substituted_time(session, samples)
+        return {"stop": session._ocpp_meter_values(samples)}
 
     def _apply_start_transaction(self, charger, payload, at):
         connector = charger._ocpp_connector(int(payload["connector_id"]))
@@ -329,6 +331,13 @@ class EvOcppEvent(models.Model):
             int(payload["transaction_id"]),
             payload.get("remote_request_id"),
         )
+        ocpp_vals = {}
+        if payload.get("id_tag_status") and not session.ocpp_id_tag_status:
+            ocpp_vals["ocpp_id_tag_status"] = payload["id_tag_status"]
+        if payload.get("timestamp_substituted"):
+            ocpp_vals["ocpp_time_substituted"] = True
+        if ocpp_vals:
+            session.write(ocpp_vals)
         return {
             "session_id": session.id,
             "max_energy_wh": session.max_energy_wh or None,
@@ -362,11 +371,12 @@ class EvOcppEvent(models.Model):
                 _("StopTransaction for a transaction Odoo never saw start.")
             )
         else:
+            samples = _samples(payload.get("samples"))
+            _note_substituted_time(session, samples)
+            if payload.get("timestamp_substituted") and not session.stop_time:
+                session.ocpp_time_substituted = True
             session._ocpp_stop(
-                int(payload["meter_stop"]),
-                stop_time,
-                payload.get("reason"),
-                _samples(payload.get("samples")),
+                int(payload["meter_stop"]), stop_time, payload.get("reason"), samples
             )
         return {"session_id": session.id}
 
@@ -425,6 +435,14 @@ def _parse_time(value):
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
+
+
+def _note_substituted_time(session, samples):
+    """A meter time the bridge could not read and replaced (docs/bridge-protocol.md,
+    Timestamps) puts the session's energy split in doubt: it is reviewed at the
+    stop."""
+    if any(sample.get("timestamp_substituted") for sample in samples):
+        session.ocpp_time_substituted = True
 
 
 def _samples(samples):

@@ -14,6 +14,15 @@ PLAUSIBLE_POWER_MARGIN = 1.10
 PLAUSIBLE_ENERGY_SLACK_WH = 1000
 
 
+class RemoteStartFailed(UserError):
+    """The charger could not be reached or refused a remote start; ``session`` is the
+    cancelled session that records why."""
+
+    def __init__(self, message, session):
+        super().__init__(message)
+        self.session = session
+
+
 class EvSession(models.Model):
     """One charging session, i.e. one OCPP transaction, from plug-in to unplug.
 
@@ -166,6 +175,17 @@ class EvSession(models.Model):
         tracking=True,
     )
     review_reason = fields.Char(readonly=True, tracking=True)
+    ocpp_id_tag_status = fields.Char(
+        string="Card Status at Start",
+        readonly=True,
+        help="The idTag status the charger was given at StartTransaction.",
+    )
+    ocpp_time_substituted = fields.Boolean(
+        string="Charger Time Replaced",
+        readonly=True,
+        help="The charger sent a start, stop or meter time the bridge could not "
+        "read; the bridge's receive time was used instead.",
+    )
 
     invoice_id = fields.Many2one(
         "account.move", readonly=True, copy=False, check_company=True
@@ -398,6 +418,22 @@ class EvSession(models.Model):
         samples = [s[1] for s in (self.meter_samples or [])]
         if any(later < earlier for earlier, later in pairwise(samples)):
             return _("The meter values went backwards during the session.")
+        if self.ocpp_time_substituted:
+            return _(
+                "The charger sent a time the bridge could not read; the bridge's "
+                "receive time stands in for it. Check the times before billing."
+            )
+        if energy > 0 and (
+            not self.partner_id
+            or self.ocpp_id_tag_status not in (False, "Accepted", "ConcurrentTx")
+        ):
+            return _(
+                "%(energy).3f kWh were delivered on card %(tag)s, which Odoo refused "
+                "(%(status)s): check who pays before billing.",
+                energy=energy / 1000.0,
+                tag=self.id_tag or "-",
+                status=self.ocpp_id_tag_status or _("unknown card"),
+            )
         return False
 
     def _ev_hold_for_review(self, reason):
@@ -483,7 +519,10 @@ class EvSession(models.Model):
         RemoteStartTransaction through the bridge (which stops the charger once the
         bought ``requested_kwh`` are delivered; 0 = no limit). Callers decide who may
         start; this checks the driver's wallet. When the charger cannot be reached or
-        refuses, the session is cancelled and ``UserError`` is raised.
+        refuses, the session is cancelled with the reason in its chatter and
+        ``RemoteStartFailed`` (a ``UserError`` carrying the session) is raised: a
+        caller that shows the error must catch it rather than let it roll the
+        transaction back, for that record to stay.
         """
         connector.ensure_one()
         partner.ensure_one()
@@ -530,10 +569,15 @@ class EvSession(models.Model):
         except UserError as error:
             session.state = "cancelled"
             session.message_post(body=_("Not started: %s", error.args[0]))
-            raise
+            raise RemoteStartFailed(error.args[0], session) from error
         if answer.get("status") != "Accepted":
             session.state = "cancelled"
-            raise UserError(_("The charger refused to start: %s", answer.get("status")))
+            session.message_post(
+                body=_("Not started: the charger answered %s.", answer.get("status"))
+            )
+            raise RemoteStartFailed(
+                _("The charger refused to start: %s", answer.get("status")), session
+            )
         session.message_post(
             body=_(
                 "Started from Odoo by %(user)s for %(kwh)s kWh.",

@@ -1,14 +1,11 @@
-import re
+import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import ev_phone_e164
 
-def normalize_phone_login(phone):
-    """A driver logs in with their phone number: keep the digits (and a leading +)."""
-    phone = (phone or "").strip()
-    digits = re.sub(r"\D", "", phone)
-    return ("+" + digits) if phone.startswith("+") else digits
+_logger = logging.getLogger(__name__)
 
 
 class ResPartner(models.Model):
@@ -66,10 +63,81 @@ class ResPartner(models.Model):
         ).write({"active": True})
         return res
 
-    @api.constrains("ev_is_driver", "phone", "mobile")
+    # ----------------------------------------------------------------------------------
+    # Phone numbers in E.164: a driver's phone is their login and where codes go
+    # ----------------------------------------------------------------------------------
+
+    def _ev_phone_countries(self):
+        """Countries to read a local number of this partner with, most likely first."""
+        self.ensure_one()
+        return (
+            self.country_id,
+            self.company_id.country_id,
+            self.env.company.country_id,
+        )
+
+    def _ev_phone_e164(self, number=None):
+        """``number`` (default: the driver's mobile, else phone) in E.164, or False."""
+        self.ensure_one()
+        number = number if number is not None else (self.mobile or self.phone)
+        return ev_phone_e164(number, self._ev_phone_countries())
+
+    def _ev_normalize_phones(self):
+        """Write the phone and mobile of these partners in E.164 where they parse.
+
+        A number that does not parse stays as typed (the driver cannot be given a
+        login until it is fixed: see ``action_ev_grant_portal``).
+        """
+        for partner in self:
+            vals = {}
+            for fname in ("mobile", "phone"):
+                e164 = partner[fname] and partner._ev_phone_e164(partner[fname])
+                if e164 and e164 != partner[fname]:
+                    vals[fname] = e164
+            if vals:
+                partner.write(vals)  # E.164 already: no further round
+
+    @api.model
+    def _ev_normalize_existing_phones(self):
+        """Upgrade step: every driver's numbers, and their phone logins, in E.164.
+
+        A login already taken in E.164 by another user is left as it was (logged).
+        """
+        drivers = self.with_context(active_test=False).search(
+            [("ev_is_driver", "=", True)]
+        )
+        drivers._ev_normalize_phones()
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        for user in Users.search(
+            [("partner_id", "in", drivers.ids), ("share", "=", True)]
+        ):
+            e164 = user.partner_id._ev_phone_e164(user.login)
+            if not e164 or e164 == user.login:
+                continue
+            if Users.search_count([("login", "=", e164)], limit=1):
+                _logger.info(
+                    "event=ev_phone_login_kept user_id=%s reason=e164_taken", user.id
+                )
+                continue
+            user.login = e164
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered("ev_is_driver")._ev_normalize_phones()
+        return partners
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"mobile", "phone", "ev_is_driver", "country_id"} & set(vals):
+            self.filtered("ev_is_driver")._ev_normalize_phones()
+        return res
+
+    @api.constrains("ev_is_driver", "phone", "mobile", "ev_line_user_id")
     def _check_ev_driver_phone(self):
         for partner in self.filtered("ev_is_driver"):
-            if not (partner.mobile or partner.phone):
+            # a driver signed up by LINE Login logs in with LINE
+            if not (partner.mobile or partner.phone or partner.sudo().ev_line_user_id):
                 raise ValidationError(
                     _("A driver needs a phone number: it is their portal login.")
                 )
@@ -83,8 +151,8 @@ class ResPartner(models.Model):
         self.check_access("write")
         portal_group = self.env.ref("base.group_portal")
         for partner in self.filtered("ev_is_driver"):
-            login = normalize_phone_login(partner.mobile or partner.phone)
-            if len(login.lstrip("+")) < 6:
+            login = partner._ev_phone_e164()
+            if not login:
                 raise UserError(
                     _(
                         "%s has no valid phone number to log in with.",

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class ResPartner(models.Model):
@@ -20,3 +21,18 @@ class ResPartner(models.Model):
         help="Set by the LINE webhook (follow/unfollow): without it the driver gets "
         "email instead of LINE messages.",
     )
+
+    def _ev_link_line(self, line_user_id):
+        """Link this driver to the LINE account ``line_user_id`` (LINE Login)."""
+        self.ensure_one()
+        other = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [("ev_line_user_id", "=", line_user_id), ("id", "!=", self.id)],
+                limit=1,
+            )
+        )
+        if other:
+            raise UserError(_("This LINE account is already linked to another driver."))
+        self.sudo().ev_line_user_id = line_user_id

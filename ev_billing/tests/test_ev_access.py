@@ -403,7 +403,7 @@ class TestEvPortal(EvBillingCommon):
     def test_grant_portal_uses_normalised_phone_as_login(self):
         self.assertEqual(len(self.portal_1), 1)
         self.assertEqual(self.portal_1.login, "+66810000001")
-        self.assertEqual(self.portal_2.login, "0810000002")
+        self.assertEqual(self.portal_2.login, "+66810000002")
         self.assertTrue(self.portal_1.share)
         self.assertTrue(self.portal_1.has_group("base.group_portal"))
         self.assertFalse(self.portal_1.has_group("base.group_user"))

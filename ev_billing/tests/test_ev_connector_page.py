@@ -1,7 +1,6 @@
 from unittest.mock import patch
 
 from odoo import Command, http
-from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.ev_billing.models.ev_charger import EvCharger
@@ -276,15 +275,17 @@ class TestEvConnectorPage(HttpCase, EvWalletCommon):
                 }
             )
         )
-        with self.assertRaisesRegex(UserError, "bridge URL is not configured"):
-            wizard.action_start()
+        # shown as a notification (raising would roll back the cancelled session)
+        action = wizard.action_start()
+        self.assertIn("bridge URL is not configured", action["params"]["message"])
         rejected = patch.object(
             EvCharger,
             "_bridge_command",
             lambda charger, action, payload=None: {"status": "Rejected"},
         )
-        with rejected, self.assertRaisesRegex(UserError, "refused to start: Rejected"):
-            wizard.action_start()
+        with rejected:
+            action = wizard.action_start()
+        self.assertIn("refused to start: Rejected", action["params"]["message"])
         self.assertEqual(self._sessions().mapped("state"), ["cancelled", "cancelled"])
         with patch.object(
             EvCharger,

@@ -16,7 +16,7 @@ class TestEvUi(HttpCase, EvBillingCommon):
         driver = self.env["res.partner"].search([("name", "=", "Tour Driver Narin")])
         self.assertEqual(len(driver), 1)
         self.assertTrue(driver.ev_is_driver)
-        self.assertEqual(driver.mobile, "+66 87 111 2233")
+        self.assertEqual(driver.mobile, "+66871112233")
         self.assertEqual(driver.create_uid, self.user_operator)
         self.assertEqual(driver.ev_id_tag_ids.mapped("tag"), ["04AB7C9D"])
         self.assertEqual(driver.ev_id_tag_ids.name, "Tour key fob")

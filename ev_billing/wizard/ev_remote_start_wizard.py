@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.ev_session import RemoteStartFailed
+
 
 class EvRemoteStartWizard(models.TransientModel):
     """An Operator starts a charge for a driver from the backend, optionally buying X
@@ -50,9 +52,29 @@ class EvRemoteStartWizard(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("ev_billing.group_ev_operator"):
             raise UserError(_("Only EV Operators can start a charge remotely."))
-        session = self.env["ev.session"]._ev_remote_start(
-            self.connector_id, self.partner_id, self.requested_kwh
-        )
+        try:
+            session = self.env["ev.session"]._ev_remote_start(
+                self.connector_id, self.partner_id, self.requested_kwh
+            )
+        except RemoteStartFailed as error:
+            # Shown as a notification, not raised: raising would roll back the
+            # cancelled session that records what the charger answered.
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": _("Charging could not start"),
+                    "message": error.args[0],
+                    "type": "danger",
+                    "sticky": True,
+                    "next": {
+                        "type": "ir.actions.act_window",
+                        "res_model": "ev.session",
+                        "res_id": error.session.id,
+                        "views": [(False, "form")],
+                    },
+                },
+            }
         return {
             "type": "ir.actions.act_window",
             "res_model": "ev.session",

@@ -49,6 +49,7 @@ def bridge_config(odoo_url, outbox_path, **overrides):
         "credentials_timeout": 2.0,
         "command_timeout": 3.0,
         "ping_interval": 0,
+        "data_transfer_vendors": "com.acme,x",
     }
     values.update(overrides)
     config = Config(**values)

@@ -45,6 +45,8 @@ class OdooStub:
         # id_tag -> max_energy_wh in the start_transaction answer
         self.session_max_energy = {}
         self.bad_kinds = set()  # kinds answered with status error
+        self.unknown_reports = []  # what /charger/unknown received
+        self.invalid_bodies = 0  # bodies that were not strict JSON (must stay 0)
         self._sessions = 0
         self._runner = None
         self.url = None
@@ -72,6 +74,7 @@ class OdooStub:
         app.router.add_post(PREFIX + "/charger/credentials", self._credentials)
         app.router.add_post(PREFIX + "/authorize", self._authorize)
         app.router.add_post(PREFIX + "/events", self._events)
+        app.router.add_post(PREFIX + "/charger/unknown", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -85,7 +88,18 @@ class OdooStub:
             await self._runner.cleanup()
 
     async def _guard(self, request, route):
-        body = await request.json()
+        # strict, as Odoo's json.loads of a PostgreSQL-bound payload must be: no
+        # NaN/Infinity, no lone surrogates
+        try:
+            body = json.loads(await request.text(), parse_constant=_not_json)
+            if _has_surrogate(body):
+                raise ValueError("lone surrogate")
+        except ValueError:
+            self.invalid_bodies += 1
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": {"code": "json", "message": "bad"}}),
+                content_type="application/json",
+            ) from None
         self.requests.append((route, body))
         if self.down:
             raise web.HTTPServiceUnavailable(
@@ -135,6 +149,18 @@ class OdooStub:
                 "accepted": accepted,
                 "heartbeat_interval": charger["heartbeat_interval"],
                 "security_profile": 1,
+            }
+        )
+
+    async def _unknown(self, request):
+        body = await self._guard(request, "unknown")
+        self.unknown_reports.extend(body["chargers"])
+        return web.json_response(
+            {
+                "results": [
+                    {"identity": report["identity"], "known": False}
+                    for report in body["chargers"]
+                ]
             }
         )
 
@@ -234,6 +260,20 @@ class OdooStub:
             for e in self.events
             if e["kind"] == kind and (identity is None or e["identity"] == identity)
         ]
+
+
+def _not_json(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _has_surrogate(value):
+    if isinstance(value, str):
+        return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
 
 
 async def wait_for(predicate, timeout=20.0, interval=0.02):

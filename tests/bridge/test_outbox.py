@@ -283,14 +283,21 @@ def test_meter_normalisation_never_crashes(meter_value):
     samples = meter.normalise(meter_value)
     assert len(samples) == len(meter_value)
     for sample in samples:
-        assert set(sample) == {"timestamp", "energy_wh", "power_w", "soc"}
+        assert set(sample) - {"timestamp_substituted"} == {
+            "timestamp",
+            "energy_wh",
+            "power_w",
+            "soc",
+        }
+        # strict JSON only: nothing Odoo could not parse
+        json.dumps(sample, allow_nan=False)
 
 
 def test_kwh_is_normalised_to_wh_and_phases_summed():
     samples = meter.normalise(
         [
             {
-                "timestamp": "t",
+                "timestamp": "2026-11-25T08:01:00+07:00",
                 "sampled_value": [
                     {"value": "12,5", "unit": "kWh"},
                     {
@@ -310,5 +317,10 @@ def test_kwh_is_normalised_to_wh_and_phases_summed():
         ]
     )
     assert samples == [
-        {"timestamp": "t", "energy_wh": 12500.0, "power_w": 2200.0, "soc": None}
+        {
+            "timestamp": "2026-11-25T01:01:00Z",
+            "energy_wh": 12500.0,
+            "power_w": 2200.0,
+            "soc": None,
+        }
     ]

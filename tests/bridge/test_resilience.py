@@ -175,7 +175,7 @@ async def test_simulator_replays_unanswered_stop_after_reconnect(harness, odoo):
         result = await original(identity, *args, **kwargs)
         if not dropped:
             dropped.append(True)
-            await harness.bridge.chargers[identity]._connection.close()
+            await harness.bridge.chargers[identity].connection.close()
         return result
 
     service.stop_transaction = stop_then_drop
