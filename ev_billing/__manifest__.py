@@ -1,6 +1,6 @@
 {
     "name": "EV Billing",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/EV Charging",
     "summary": (
         "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers"
@@ -73,6 +73,7 @@
         "demo/ev_billing_demo.xml",
         "demo/ev_tariff_demo.xml",
         "demo/ev_wallet_demo.xml",
+        "demo/ev_owner_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

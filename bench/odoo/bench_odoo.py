@@ -89,9 +89,37 @@ class Odoo(OdooServer):
         super().start(
             f"--workers={self.args.workers}",
             "--log-level=info",
+            # the billing module's per-batch line: sessions, queries, seconds
+            "--log-handler=odoo.addons.ev_billing.models.ev_session_billing:DEBUG",
             "--limit-time-real=600",
             "--limit-time-cpu=600",
+            cron_threads=self.args.cron_workers,
         )
+
+    def billing_mode(self, mode):
+        """ev_billing.billing_mode: "batch" (the billing cron) or "per_session"
+        (inside the event request, as before batch billing)."""
+        self.call("ir.config_parameter", "set_param", "ev_billing.billing_mode", mode)
+
+    def billing_log(self):
+        """(sessions, queries, seconds) of every billing line in the server log so
+        far, by path."""
+        lines = {"batch": [], "per_session": []}
+        with open(self.log_path) as log:
+            for line in log:
+                if "ev_session_billing: billed " not in line:
+                    continue
+                words = line.split("ev_session_billing: billed ")[1].split()
+                # "billed N sessions: Q queries in S s" or
+                # "billed N sessions one by one: Q queries in S s"
+                path = "per_session" if "one by one" in line else "batch"
+                numbers = [
+                    w.rstrip(":")
+                    for w in words
+                    if w.rstrip(":").replace(".", "", 1).isdigit()
+                ]
+                lines[path].append(tuple(float(n) for n in numbers[:3]))
+        return lines
 
     def post_events(self, events):
         body = json.dumps({"events": events}).encode()
@@ -294,6 +322,7 @@ def measure_events(odoo, args):
         for i in range(args.chargers)
     ]
     flush(odoo, [c.start() for c in chargers], args.batch)  # open sessions (not timed)
+    odoo.event_chargers = chargers
     results = []
     for name, make in (
         ("meter_values", lambda c: c.meter_values()),
@@ -400,50 +429,133 @@ def session_events(identity, tx, start, tag, meter):
     return events, meter + energy
 
 
-def measure_sessions(odoo, args):
-    per_batch = args.sessions_per_batch
-    meters = {}
-    serial = 0
+class SessionFactory:
+    """Full sessions on the SES-* chargers, one of 50 drivers each; every measure
+    continues the same transaction ids and meters."""
 
-    def batch_of_sessions():
-        nonlocal serial
-        events = []
-        for _ in range(per_batch):
-            charger = serial % args.chargers
-            round_ = serial // args.chargers
+    def __init__(self, args):
+        self.args = args
+        self.meters = {}
+        self.serial = 0
+
+    @property
+    def next_tx(self):
+        return 500_000 + self.serial
+
+    def events(self, count):
+        args, events = self.args, []
+        for _ in range(count):
+            charger = self.serial % args.chargers
+            round_ = self.serial // args.chargers
             identity = f"SES-{charger:04d}"
             start = START + timedelta(hours=round_, seconds=charger)
-            evts, meters[identity] = session_events(
+            evts, self.meters[identity] = session_events(
                 identity,
-                500_000 + serial,
+                500_000 + self.serial,
                 start,
-                f"BENCH{serial % args.drivers:04d}",
-                meters.get(identity, 0),
+                f"BENCH{self.serial % args.drivers:04d}",
+                self.meters.get(identity, 0),
             )
             events += evts
-            serial += 1
+            self.serial += 1
         return events
 
-    odoo.post_events(
-        batch_of_sessions()
-    )  # warm-up (not timed): creates connectors and the abb. sequence
+
+def measure_sessions(odoo, args):
+    """Today's per-session path: each session billed inside the event call."""
+    odoo.billing_mode("per_session")
+    per_batch = args.sessions_per_batch
+    factory = odoo.sessions = SessionFactory(args)
+    # warm-up (not timed): creates connectors and the abb. sequence
+    odoo.post_events(factory.events(per_batch))
+    logged = len(odoo.billing_log()["per_session"])
     stats, started = [], time.perf_counter()
-    first_tx = 500_000 + serial
+    first_tx = factory.next_tx
     while time.perf_counter() - started < args.seconds:
-        batch = batch_of_sessions()
+        batch = factory.events(per_batch)
         t0 = time.perf_counter()
         odoo.post_events(batch)
         stats.append((per_batch, time.perf_counter() - t0))
     wall = time.perf_counter() - started
     result = summary(
-        f"sessions: {per_batch} full sessions ({per_batch * 4} events) per call",
+        f"sessions (per-session billing inside the call): {per_batch} full sessions "
+        f"({per_batch * 4} events) per call",
         stats,
         wall,
     )
     result["sessions"] = result.pop("events")
-    last_tx = 500_000 + serial - 1
+    billing = odoo.billing_log()["per_session"][logged:]
+    result["billing_queries_per_session"] = round(
+        sum(q for _n, q, _s in billing) / max(sum(n for n, _q, _s in billing), 1), 1
+    )
     print(json.dumps(result), flush=True)
-    result["check"] = check_sessions(odoo, first_tx - per_batch, last_tx)
+    result["check"] = check_sessions(odoo, first_tx, factory.next_tx - 1)
+    print(json.dumps(result["check"]), flush=True)
+    return [result]
+
+
+def measure_billing(odoo, args):
+    """Batch billing: the events close and queue the sessions, the billing cron (one
+    cron worker process) bills them; meanwhile status/meter events keep coming."""
+    odoo.billing_mode("batch")
+    factory = getattr(odoo, "sessions", None) or SessionFactory(args)
+    per_batch = args.sessions_per_batch
+    logged = len(odoo.billing_log()["batch"])
+    first_tx = factory.next_tx
+    count = args.billing_sessions
+    started = time.perf_counter()
+    enqueue = []
+    for _ in range(0, count, per_batch):
+        t0 = time.perf_counter()
+        odoo.post_events(factory.events(per_batch))
+        enqueue.append((per_batch, time.perf_counter() - t0))
+    queued = time.perf_counter() - started
+    last_tx = factory.next_tx - 1
+    # Events while the cron bills: the chargers of the events measure.
+    chargers = getattr(odoo, "event_chargers", None)
+    stats, turn = [], 0
+    while True:
+        [[left]] = odoo.sql(
+            "SELECT count(*) FROM ev_session WHERE billing_state = 'to_bill'"
+        )
+        if int(left) == 0:
+            break
+        if time.perf_counter() - started > args.billing_timeout:
+            raise RuntimeError(f"{left} sessions still to bill")
+        if chargers:
+            batch = []
+            while len(batch) < args.batch:
+                c = chargers[turn % len(chargers)]
+                batch.append(c.status() if turn % 4 == 3 else c.meter_values())
+                turn += 1
+            t0 = time.perf_counter()
+            odoo.post_events(batch)
+            stats.append((len(batch), time.perf_counter() - t0))
+        else:
+            time.sleep(0.2)
+    wall = time.perf_counter() - started
+    billing = odoo.billing_log()["batch"][logged:]
+    billed = sum(n for n, _q, _s in billing)
+    queries = sum(q for _n, q, _s in billing)
+    busy = sum(sec for _n, _q, sec in billing)
+    result = {
+        "measure": "billing (batch, billing cron)",
+        "sessions": count,
+        "enqueue_s": round(queued, 1),
+        "enqueue_sessions_per_s": round(count / queued, 1),
+        "wall_s": round(wall, 1),
+        "per_s": round(count / wall, 1),
+        "batches": len(billing),
+        "billed_in_log": int(billed),
+        "per_s_busy": round(billed / busy, 1) if busy else 0,
+        "queries_per_session": round(queries / billed, 1) if billed else 0,
+    }
+    if stats:
+        result["events_while_billing"] = summary(
+            "events while billing: 3 meter_values : 1 status", stats, wall - queued
+        )
+    print(json.dumps(result), flush=True)
+    result["check"] = check_sessions(odoo, first_tx, last_tx)
     print(json.dumps(result["check"]), flush=True)
     return [result]
 
@@ -555,7 +667,20 @@ def main():
     parser.add_argument(
         "--seconds", default=60.0, type=float, help="time budget of each measure"
     )
-    parser.add_argument("--measures", default="events,sessions,quote")
+    parser.add_argument("--measures", default="events,sessions,billing,quote")
+    parser.add_argument(
+        "--cron-workers",
+        default=1,
+        type=int,
+        help="odoo-bin --max-cron-threads: billing cron workers (default 1)",
+    )
+    parser.add_argument(
+        "--billing-sessions",
+        default=600,
+        type=int,
+        help="sessions queued for the batch billing measure",
+    )
+    parser.add_argument("--billing-timeout", default=900, type=float)
     parser.add_argument(
         "--chargers", default=200, type=int, help="chargers per measure"
     )
@@ -592,10 +717,20 @@ def main():
             measures.insert(
                 0, "sessions"
             )  # the quote uses a connector created by the sessions
-        for measure in ("events", "sessions", "quote"):
+        for measure in ("events", "sessions", "billing", "quote"):
             if measure in measures:
                 results += globals()[f"measure_{measure}"](odoo, args)
         print(f"# load after {os.getloadavg()}", flush=True)
+        by_name = {r["measure"].split(" ")[0]: r for r in results}
+        if "billing" in by_name and "sessions" in by_name:
+            batch = by_name["billing"]["per_s"]
+            single = by_name["sessions"]["per_s"]
+            print(
+                f"billing: batch {batch}/s, per-session {single}/s, "
+                f"ratio {batch / single:.1f}, "
+                f"queries per session {by_name['billing']['queries_per_session']}",
+                flush=True,
+            )
         ok = all(r.get("check", {}).get("ok", True) for r in results)
         return 0 if ok else 1
     finally:

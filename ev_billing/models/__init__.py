@@ -14,6 +14,7 @@ from . import res_partner
 from . import res_partner_line
 from . import res_users
 from . import ev_session
+from . import ev_session_billing
 from . import ev_ocpp_event
 from . import res_partner_wallet
 from . import res_company

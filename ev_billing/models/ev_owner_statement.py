@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..pricing import OwnerPlanRates, StationMonth, station_fees
 from ..pricing.money import round_money
 from .ev_wallet_transaction import billing_cycle_start
 
@@ -517,13 +518,23 @@ class EvOwnerStatement(models.Model):
         revenue_untaxed = round_money(amount_sessions_untaxed - amount_refund_untaxed)
 
         chargers = station._ev_owner_chargers(date_from, date_to) if days else []
-        extra = max(len(chargers) - plan.chargers_included, 0)
-        plan_fee = round_money(round_money(plan.monthly_fee) * days / period_days)
-        extra_fee = round_money(
-            round_money(plan.extra_charger_fee) * extra * days / period_days
+        fees = station_fees(
+            OwnerPlanRates(
+                monthly_fee=plan.monthly_fee,
+                chargers_included=plan.chargers_included,
+                extra_charger_fee=plan.extra_charger_fee,
+                revenue_share_percent=plan.revenue_share_percent,
+                revenue_base=plan.revenue_base,
+                owner_collects=plan.owner_collects,
+            ),
+            StationMonth(
+                days_on_plan=days,
+                days_in_period=period_days,
+                chargers=len(chargers),
+                revenue=revenue,
+                revenue_untaxed=revenue_untaxed,
+            ),
         )
-        base = revenue_untaxed if plan.revenue_base == "untaxed" else revenue
-        percent_fee = round_money(base * round_money(plan.revenue_share_percent) / 100)
         vals = {
             "station_id": station.id,
             "station_name": station.name,
@@ -540,14 +551,14 @@ class EvOwnerStatement(models.Model):
             "amount_revenue": float(revenue),
             "amount_revenue_untaxed": float(revenue_untaxed),
             "charger_count": len(chargers),
-            "extra_charger_count": extra,
-            "amount_plan_fee": float(plan_fee),
-            "amount_extra_chargers": float(extra_fee),
+            "extra_charger_count": fees.extra_chargers,
+            "amount_plan_fee": float(fees.plan_fee),
+            "amount_extra_chargers": float(fees.extra_charger_fee),
             "revenue_share_percent": plan.revenue_share_percent,
-            "amount_revenue_base": float(base),
-            "amount_percent_fee": float(percent_fee),
-            "amount_fees": float(plan_fee + extra_fee + percent_fee),
-            "amount_share": 0.0 if plan.owner_collects else float(revenue_untaxed),
+            "amount_revenue_base": float(fees.revenue_base),
+            "amount_percent_fee": float(fees.percent_fee),
+            "amount_fees": float(fees.fees),
+            "amount_share": float(fees.share),
         }
         return vals, sessions, refunds
 

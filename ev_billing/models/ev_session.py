@@ -441,21 +441,16 @@ class EvSession(models.Model):
         self.message_post(body=_("Held for review: %s", reason))
 
     def _ev_close(self):
-        """Unplugged: price the session, then bill it. Runs once per session."""
+        """Unplugged: price the session and queue it for billing (the billing cron
+        bills it within seconds, outside this request). Runs once per session."""
+        closed = self.browse()
         for session in self.filtered(lambda s: s.state == "finishing"):
             session.write(
                 {"state": "done", **session._ev_price()}
             )  # tariff hook (may send to review)
-            if session.state != "done":
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    session._ev_bill()  # wallet hook
-            except UserError as error:
-                # The charger's event is applied all the same: the session waits for a
-                # Manager (e.g. no chart of accounts yet) instead of the event being
-                # refused and lost.
-                session._ev_hold_for_review(_("Billing failed: %s", error.args[0]))
+            if session.state == "done":
+                closed |= session
+        closed._ev_enqueue_billing()
 
     def _ev_freeze_tariff(self):
         """Tariff hook: freeze the station's tariff on the session at start."""
@@ -498,8 +493,9 @@ class EvSession(models.Model):
         return min(limits) if limits else 0
 
     def _ev_bill(self):
-        """Wallet hook: invoice the closed session and settle it from the driver's
-        wallet.
+        """Wallet hook: invoice the closed sessions and settle them from the drivers'
+        wallets, now and together (the billing cron calls it through
+        ``_ev_bill_in_batch``).
         """
         return self.env["ev.wallet.transaction"]._ev_bill_sessions(self)
 

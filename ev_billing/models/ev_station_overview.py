@@ -3,6 +3,8 @@ from odoo import _, api, fields, models
 # order of the board: what needs a person first
 STATUS_ORDER = {"Faulted": 0, "Unavailable": 1, "Charging": 2, "SuspendedEV": 3}
 LIVE_STATES = ("pending", "charging", "finishing")
+# precommit data key: stations changed in this transaction
+OVERVIEW_PENDING = "ev_billing.overview_station_ids"
 
 
 class EvStation(models.Model):
@@ -40,16 +42,35 @@ class EvStation(models.Model):
         return self.env["ev.charging.summary"]._ev_open(station=self)
 
     def _ev_overview_notify(self):
-        if self:
-            self.env.ref("ev_billing.group_ev_viewer")._bus_send(
-                "ev_billing/overview", {"station_ids": self.ids}
-            )
+        """Tell the Overview boards these stations changed: one bus notification per
+        transaction, however many events it applied (a batch of meter values)."""
+        if not self:
+            return
+        precommit = self.env.cr.precommit
+        if OVERVIEW_PENDING not in precommit.data:
+            precommit.data[OVERVIEW_PENDING] = set()
+            viewers = self.env.ref("ev_billing.group_ev_viewer")
+
+            @precommit.add
+            def send():
+                station_ids = precommit.data.pop(OVERVIEW_PENDING, set())
+                if station_ids:
+                    viewers._bus_send(
+                        "ev_billing/overview", {"station_ids": sorted(station_ids)}
+                    )
+
+        precommit.data[OVERVIEW_PENDING].update(self.ids)
 
     @api.model
     def ev_overview_data(self, station_id=False):
         """Every station → charger → connector the user may read, with the running
         session, offline chargers and faulted connectors first."""
-        stations = self.search([("id", "=", station_id)] if station_id else [])
+        all_stations = self.search([])
+        stations = (
+            all_stations.filtered(lambda s: s.id == station_id)
+            if station_id
+            else all_stations
+        )
         chargers = self.env["ev.charger"].search([("station_id", "in", stations.ids)])
         sessions = self.env["ev.session"].search(
             [("charger_id", "in", chargers.ids), ("state", "in", LIVE_STATES)],
@@ -63,30 +84,31 @@ class EvStation(models.Model):
         )
         counts = dict.fromkeys(("charging", "available", "faulted", "offline"), 0)
         board = []
-        for station in self.search([]):
-            board_station = {"id": station.id, "name": station.display_name}
-            if station in stations:
-                board_station["chargers"] = [
+        for station in stations:
+            board_chargers = sorted(
+                (
                     self._ev_overview_charger(
                         charger, session_by_connector, status_labels, counts
                     )
-                    for charger in chargers.filtered(
-                        lambda c, s=station: c.station_id == s
-                    )
-                ]
-                board_station["chargers"].sort(
-                    key=lambda c: (c["online"], c["attention"], c["name"])
-                )
-                board_station["offline"] = sum(
-                    not c["online"] for c in board_station["chargers"]
-                )
-                board.append(board_station)
+                    for charger in chargers
+                    if charger.station_id == station
+                ),
+                key=lambda c: (c["online"], c["attention"], c["name"]),
+            )
+            board.append(
+                {
+                    "id": station.id,
+                    "name": station.display_name,
+                    "chargers": board_chargers,
+                    "offline": sum(not c["online"] for c in board_chargers),
+                }
+            )
         board.sort(key=lambda s: (-s["offline"], s["name"]))
         return {
             "counts": counts,
             "stations": board,
             "station_options": [
-                {"id": s.id, "name": s.display_name} for s in self.search([])
+                {"id": s.id, "name": s.display_name} for s in all_stations
             ],
             "currency": {
                 "symbol": self.env.company.currency_id.symbol,

@@ -28,6 +28,16 @@ class EvWalletTransaction(models.Model):
 
     _inherit = "ev.wallet.transaction"
 
+    settlement_move_id = fields.Many2one(
+        "account.move",
+        string="Settled by",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Wallet-journal entry that paid this charge's invoice from the deposit "
+        "(one entry per billing batch and day).",
+    )
+
     # ----------------------------------------------------------------------------------
     # Accounting documents
     # ----------------------------------------------------------------------------------
@@ -270,11 +280,10 @@ class EvWalletTransaction(models.Model):
     # -- Sessions ----------------------------------------------------------------------
 
     @api.model
-    def _ev_invoice_line_vals(self, session, tax):
-        products = {
-            "energy": self.env.ref("ev_billing.product_ev_energy"),
-            "parking": self.env.ref("ev_billing.product_ev_parking"),
-            "overstay": self.env.ref("ev_billing.product_ev_overstay"),
+    def _ev_invoice_line_vals(self, session, tax, products=None):
+        products = products or {
+            key: self.env.ref(f"ev_billing.product_ev_{key}")
+            for key in ("energy", "parking", "overstay")
         }
         analytic = (
             {str(session.station_id.analytic_account_id.id): 100.0}
@@ -316,7 +325,223 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_bill_sessions(self, sessions):
-        """Bill closed sessions: posted customer invoice (7 % VAT included, station
+        """Bill closed sessions together: per session a posted customer invoice (7 %
+        VAT included, station analytic, the abbreviated tax invoice number as its
+        reference), settled from the driver's deposit, and a ``charge`` ledger line.
+
+        Every step is one multi-record call for the whole batch: the invoices are
+        created and posted together, settled by one wallet-journal entry per company
+        and day (per session: deposit debited, receivable credited, reconciled with
+        the invoice), the ledger lines created together. Idempotent: a billed session
+        is skipped. Raises on the first failure (the whole batch is then undone by
+        the caller's savepoint; ``ev.session._ev_bill_in_batch`` retries the sessions
+        one by one and sends the failing one to review).
+        """
+        sessions = sessions.sudo().with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+        )
+        todo = sessions.filtered(lambda s: s.state == "done" and not s.invoice_id)
+        if not todo:
+            return True
+        charged = self.sudo().search(
+            [("session_id", "in", todo.ids), ("kind", "=", "charge")]
+        )
+        todo -= charged.session_id
+        nothing = todo.filtered(
+            lambda s: not s.partner_id or round_money(s.amount_total or 0.0) <= 0
+        )
+        if nothing:
+            nothing.billing_state = "billed"  # nothing to invoice
+        billed = self.env["ev.session"]
+        todo -= nothing
+        for company in todo.company_id:
+            billed |= self._ev_bill_company_sessions(
+                company, todo.filtered(lambda s, c=company: s.company_id == c)
+            )
+        billed._ev_billed_hooks()
+        return True
+
+    @api.model
+    def _ev_bill_company_sessions(self, company, sessions):
+        accounting = company._ev_wallet_accounting()
+        Move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            )
+        )
+        sessions = sessions.sorted(lambda s: (s.stop_time or s.write_date, s.id))
+        dates = {}
+        for session in sessions:
+            stop = session.stop_time or fields.Datetime.now()
+            dates[session] = fields.Datetime.context_timestamp(
+                session.with_context(tz=session.station_id.tz), stop
+            ).date()
+        # Numbers first: the station's numbering is locked from here to the commit,
+        # so a concurrent batch of the same station waits before doing any work.
+        numbers = {}
+        by_range = {}
+        for session in sessions:
+            key = (session.station_id, dates[session].year)
+            by_range.setdefault(key, []).append(session)
+        for (station, _year), group in sorted(
+            by_range.items(), key=lambda item: (item[0][0].id, item[0][1])
+        ):
+            taken = company._ev_next_abb_numbers(station, dates[group[0]], len(group))
+            numbers.update(zip(group, taken, strict=True))
+        products = {
+            key: self.env.ref(f"ev_billing.product_ev_{key}")
+            for key in ("energy", "parking", "overstay")
+        }
+        invoices = Move.create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self._ev_owner(session.partner_id).id,
+                    "company_id": company.id,
+                    "invoice_date": dates[session],
+                    "ref": numbers[session],
+                    "invoice_origin": session.name,
+                    "narration": _("Abbreviated tax invoice %s", numbers[session]),
+                    "invoice_line_ids": self._ev_invoice_line_vals(
+                        session, accounting["tax"], products
+                    ),
+                }
+                for session in sessions
+            ]
+        )
+        invoices.action_post()
+        totals = [float(round_money(s.amount_total)) for s in sessions]
+        for invoice, total in zip(invoices, totals, strict=True):
+            if invoice.currency_id.compare_amounts(invoice.amount_total, total):
+                raise UserError(
+                    _(
+                        "Invoice %(invoice)s totals %(amount)s, the session %(total)s.",
+                        invoice=invoice.name,
+                        amount=invoice.amount_total,
+                        total=total,
+                    )
+                )
+        settlements = self._ev_settle_from_deposit(
+            company, accounting, invoices, [dates[s] for s in sessions]
+        )
+        receivables = invoices.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        # The settlement lines carry the invoice's number in their label.
+        settled = {
+            line.name: line
+            for line in settlements.line_ids
+            if line.account_id != accounting["deposit_account"]
+        }
+        self.env["account.move.line"]._reconcile_plan(
+            [
+                receivables.filtered(lambda line, inv=invoice: line.move_id == inv)
+                + settled[self._ev_settlement_label(invoice)]
+                for invoice in invoices
+            ]
+        )
+        by_date = {move.date: move for move in settlements}
+        self.sudo().create(
+            [
+                {
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": company.id,
+                    "kind": "charge",
+                    "amount": -total,
+                    "session_id": session.id,
+                    "move_id": invoice.id,
+                    "document_name": invoice.name,
+                    "settlement_move_id": by_date[dates[session]].id,
+                    "journal_id": accounting["journal"].id,
+                    "date": session.stop_time or fields.Datetime.now(),
+                    "note": session.name,
+                }
+                for session, invoice, total in zip(
+                    sessions, invoices, totals, strict=True
+                )
+            ]
+        )
+        for session, invoice in zip(sessions, invoices, strict=True):
+            session.write(
+                {
+                    "invoice_id": invoice.id,
+                    "abbreviated_invoice_number": numbers[session],
+                    "billing_state": "billed",
+                }
+            )
+        return sessions
+
+    @api.model
+    def _ev_settlement_label(self, invoice):
+        return _("%(invoice)s paid from wallet", invoice=invoice.name)
+
+    @api.model
+    def _ev_settle_from_deposit(self, company, accounting, invoices, dates):
+        """One wallet-journal entry per day settling ``invoices`` from the drivers'
+        deposits: per invoice, the deposit debited and the receivable credited, each
+        line with the driver and the invoice's number (the same two lines as one
+        wallet payment per invoice, without a payment document per invoice)."""
+        by_date = {}
+        for invoice, day in zip(invoices, dates, strict=True):
+            by_date.setdefault(day, []).append(invoice)
+        deposit = accounting["deposit_account"]
+        vals_list = []
+        for day, day_invoices in by_date.items():
+            lines = []
+            for invoice in day_invoices:
+                receivable = invoice.line_ids.filtered(
+                    lambda line: line.display_type == "payment_term"
+                )
+                label = self._ev_settlement_label(invoice)
+                lines += [
+                    fields.Command.create(
+                        {
+                            "account_id": deposit.id,
+                            "partner_id": invoice.partner_id.id,
+                            "name": label,
+                            "balance": invoice.amount_total,
+                        }
+                    ),
+                    fields.Command.create(
+                        {
+                            "account_id": receivable.account_id.id,
+                            "partner_id": invoice.partner_id.id,
+                            "name": label,
+                            "balance": -invoice.amount_total,
+                        }
+                    ),
+                ]
+            vals_list.append(
+                {
+                    "move_type": "entry",
+                    "journal_id": accounting["journal"].id,
+                    "company_id": company.id,
+                    "date": day,
+                    "ref": _("Charging sessions paid from wallets"),
+                    "line_ids": lines,
+                }
+            )
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            )
+            .create(vals_list)
+        )
+        moves.action_post()
+        return moves
+
+    @api.model
+    def _ev_bill_sessions_one_by_one(self, sessions):
+        """The per-session path (before batch billing), kept for the comparison in
+        ``bench/odoo`` (system parameter ``ev_billing.billing_mode`` = ``per_session``).
+
+        Bill closed sessions: posted customer invoice (7 % VAT included, station
         analytic), settled from the driver's deposit through the wallet journal, a
         ``charge`` ledger line and an abbreviated tax invoice number. Idempotent: a
         billed session is skipped."""
@@ -403,9 +628,13 @@ class EvWalletTransaction(models.Model):
                 }
             )
             session.write(
-                {"invoice_id": invoice.id, "abbreviated_invoice_number": abb_number}
+                {
+                    "invoice_id": invoice.id,
+                    "abbreviated_invoice_number": abb_number,
+                    "billing_state": "billed",
+                }
             )
-            session._ev_on_billed()
+            session._ev_billed_hooks()
         return True
 
     def _ev_refund(self, amount=None, reason=None):

@@ -1,5 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.base.models.ir_sequence import _update_nogap
 
 WALLET_JOURNAL_CODE = "EVW"
 
@@ -323,7 +326,14 @@ class ResCompany(models.Model):
     def _ev_abb_prefix_for(self, station):
         return f"{self.ev_abb_prefix or 'ABB'}-{station.code}-%(range_year)s-"
 
-    def _ev_next_abb_number(self, station, sequence_date=None):
+    def _ev_abb_sequence(self, station):
+        """``station``'s numbering, locked until the end of the transaction.
+
+        Two billing transactions must never both create the station's sequence or
+        its year: whoever creates one first updates the row the other one waits for
+        (the station, then the sequence), so the other one fails with a
+        serialization error and retries on data where it exists.
+        """
         self.ensure_one()
         Sequence = self.env["ir.sequence"].sudo()
         code = self._ev_abb_sequence_code(station)
@@ -331,6 +341,12 @@ class ResCompany(models.Model):
             [("code", "=", code), ("company_id", "=", self.id)], limit=1
         )
         if not sequence:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ev_station SET write_date = write_date WHERE id = %s",
+                    station.id,
+                )
+            )
             sequence = Sequence.create(
                 {
                     "name": _("Abbreviated Tax Invoice %s", station.code),
@@ -342,7 +358,59 @@ class ResCompany(models.Model):
                     "implementation": "no_gap",
                 }
             )
-        return sequence.with_company(self).next_by_id(sequence_date=sequence_date)
+            sequence.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_sequence WHERE id = %s FOR NO KEY UPDATE", sequence.id
+            )
+        )
+        return sequence
+
+    def _ev_next_abb_number(self, station, sequence_date=None):
+        return self._ev_next_abb_numbers(station, sequence_date, 1)[0]
+
+    def _ev_next_abb_numbers(self, station, sequence_date, count):
+        """``count`` consecutive numbers of ``station``'s yearly sequence, taken at
+        once (one lock, one update).
+
+        Odoo's no-gap sequences lock their row with NOWAIT and fail at once when
+        another transaction numbers the same station; billing batches wait for it
+        instead (and retry the batch when the wait ends in a serialization
+        failure). The numbers are part of the caller's transaction: rolled back
+        with it, they are given again, so there is no gap and no duplicate.
+        """
+        self.ensure_one()
+        sequence = self._ev_abb_sequence(station)
+        day = sequence_date or fields.Date.context_today(self)
+        date_range = self.env["ir.sequence.date_range"].search(
+            [
+                ("sequence_id", "=", sequence.id),
+                ("date_from", "<=", day),
+                ("date_to", ">=", day),
+            ],
+            limit=1,
+        )
+        if not date_range:
+            # A new year: make a concurrent transaction waiting on the sequence's
+            # lock retry instead of creating the year a second time.
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ir_sequence SET write_date = write_date WHERE id = %s",
+                    sequence.id,
+                )
+            )
+            date_range = sequence._create_date_range_seq(day)
+            date_range.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_sequence_date_range WHERE id = %s FOR UPDATE",
+                date_range.id,
+            )
+        )
+        step = sequence.number_increment
+        first = _update_nogap(date_range, step * count)
+        sequence = sequence.with_context(ir_sequence_date_range=date_range.date_from)
+        return [sequence.get_next_char(first + step * i) for i in range(count)]
 
     def _ev_update_abb_prefixes(self):
         Sequence = self.env["ir.sequence"].sudo()

@@ -8,6 +8,7 @@ store the results.
 """
 
 from .energy import meter_at, split_energy
+from .owner import OwnerPlanRates, StationFees, StationMonth, prorate, station_fees
 from .money import CURRENCY, VAT_RATE, round_money, to_decimal, vat_included_split, wh
 from .quote import QUOTE_MAX_POWER_FACTOR, Quote, quote
 from .session import PriceLine, SessionFacts, SessionPrice, price_session
@@ -24,6 +25,11 @@ from .tou import OFF_PEAK, ON_PEAK, PERIODS, TouCalendar, split_by_period
 from .utility import EnergyCost, UtilityRates, energy_cost, margin
 
 __all__ = [
+    "OwnerPlanRates",
+    "StationFees",
+    "StationMonth",
+    "prorate",
+    "station_fees",
     "CURRENCY",
     "OFF_PEAK",
     "ON_PEAK",

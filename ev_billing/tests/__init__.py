@@ -20,8 +20,11 @@ from . import test_ev_owner_access
 from . import test_ev_owner_portal
 from . import test_ev_i18n
 from . import test_ev_backend
+from . import test_ev_backend_tour
 from . import test_ev_login
 from . import test_ev_line_login
 from . import test_ev_thai_demo
 from . import test_ev_ocpp_hardening
+from . import test_ev_billing_batch
+from . import test_ev_billing_concurrency
 from . import test_ev_session_portal

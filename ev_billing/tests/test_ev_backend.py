@@ -1,4 +1,3 @@
-import base64
 import io
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
@@ -47,9 +46,12 @@ class TestEvBackend(HttpCase, EvWalletCommon):
         return header.index(self.env[model]._fields[fname].string)
 
     def _xlsx(self, action):
-        export_id = int(action["url"].split("/")[4])
-        export = self.env["ev.xlsx.export"].browse(export_id)
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.file_data)))
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        export = self.env["ev.xlsx.export"].browse(attachment.res_id)
+        self.assertEqual(export.attachment_id, attachment)
+        book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
         return export, list(book.active.iter_rows(values_only=True))
 
     # -- Printing -------------------------------------------------------------------
@@ -348,8 +350,20 @@ class TestEvBackend(HttpCase, EvWalletCommon):
             .sudo()
             .search([("channel", "like", f'"res.groups",{group.id}]')])
         )
-        self.assertTrue(notifications)
-        self.assertIn("ev_billing/overview", notifications[0].message)
+        self.assertEqual(len(notifications), 1)
+        self.assertIn("ev_billing/overview", notifications.message)
+        self.assertIn(str(self.station.id), notifications.message)
+        # a batch of events in one transaction: one notification
+        for power in (1000.0, 2000.0, 3000.0):
+            self.connector.charger_id.write({"last_heartbeat": fields.Datetime.now()})
+            self.connector.write({"status_info": f"{power} W"})
+        self.env.cr.flush()
+        self.assertEqual(
+            self.env["bus.bus"]
+            .sudo()
+            .search_count([("channel", "like", f'"res.groups",{group.id}]')]),
+            2,
+        )
         data = (
             self.env["ev.station"]
             .with_user(self.user_viewer)

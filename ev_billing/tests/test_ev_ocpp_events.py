@@ -159,7 +159,11 @@ class TestEvOcppEvents(EvOcppEventCommon):
         )  # start point + samples
         self.assertGreater(session.amount_total, 0)
         self.assertEqual(self.connector_1_1.status, "Available")
-        # billed from the wallet
+        # queued for billing, then billed from the wallet by the billing cron's batch
+        self.assertEqual(session.billing_state, "to_bill")
+        self.assertFalse(session.invoice_id)
+        self.assertEqual(self.env["ev.session"]._ev_bill_queue(), session)
+        self.assertEqual(session.billing_state, "billed")
         self.assertEqual(session.invoice_id.state, "posted")
         self.assertEqual(session.invoice_id.amount_total, session.amount_total)
         self.assertAlmostEqual(
@@ -263,6 +267,9 @@ class TestEvOcppEvents(EvOcppEventCommon):
             session.with_user(self.user_operator).action_approve_review()
         session.with_user(self.user_manager).action_approve_review()
         self.assertEqual(session.state, "done")
+        self.assertEqual(session.billing_state, "to_bill")
+        self.env["ev.session"]._ev_bill_queue()
+        self.assertEqual(session.invoice_id.state, "posted")
 
     @mute_logger("odoo.addons.ev_billing.models.ev_ocpp_event")
     def test_bad_events_are_rejected_without_stopping_the_batch(self):
@@ -334,6 +341,10 @@ class TestEvOcppBillingFailure(EvOcppEventCommon):
         )
         self.assertEqual([r["status"] for r in results], ["ok"] * 3)
         session = self._sessions()
+        # Billing is not part of the charger's event: the session waits for the batch.
+        self.assertEqual((session.state, session.billing_state), ("done", "to_bill"))
+        self.assertEqual(self.env["ev.session"]._ev_bill_queue(), session)
+        self.assertEqual(session.billing_state, "failed")
         self.assertEqual(session.state, "review")
         self.assertIn("Billing failed", session.review_reason)
         self.assertGreater(session.amount_total, 0)  # priced all the same

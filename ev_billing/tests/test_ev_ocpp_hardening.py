@@ -62,6 +62,8 @@ class TestEvOcppReviewRules(EvOcppEventCommon):
     def test_8_an_accepted_card_is_billed(self):
         session = self._charge(self._start_with(id_tag_status="Accepted"))
         self.assertEqual(session.state, "done")
+        # billed by the billing cron's batch, outside the charger's events
+        self.assertEqual(self.env["ev.session"]._ev_bill_queue(), session)
         self.assertEqual(session.invoice_id.state, "posted")
 
     def test_3_a_substituted_start_time_is_held_for_review(self):

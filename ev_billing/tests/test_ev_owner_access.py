@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .owner_common import EvOwnerCommon
 
@@ -197,3 +197,16 @@ class TestEvOwnerAccess(EvOwnerCommon):
             station.write({"owner_date_end": date(2025, 1, 1)})
         station.write({"owner_date_end": date(2026, 3, 31), "owner_auto_renew": False})
         self.assertEqual(station.owner_date_end, date(2026, 3, 31))
+
+
+@tagged("post_install", "-at_install")
+class TestEvOwnerSettleTour(HttpCase, EvOwnerCommon):
+    def test_manager_settles_from_the_menu(self):
+        self.start_tour(
+            "/odoo/action-ev_billing.ev_owner_settlement_wizard_action",
+            "ev_billing_owner_settle_tour",
+            login="o_manager",
+        )
+        statement = self._statement(self.owner_flex, date(2026, 3, 1))
+        self.assertEqual(statement.state, "posted")
+        self.assertEqual(statement.amount_payout, 3420.90)

@@ -102,16 +102,20 @@ class TestEvWalletAccounting(EvWalletCommon):
             (charge.kind, charge.amount, charge.balance_after),
             ("charge", -107.0, 393.0),
         )
-        payment = charge.payment_id
-        self.assertEqual(payment.journal_id, self.wallet_journal)
+        # Settled by a wallet-journal entry (one per billing batch and day), not a
+        # payment per session: the same two lines (README "Batch billing").
+        settlement = charge.settlement_move_id
+        self.assertFalse(charge.payment_id)
+        self.assertEqual(settlement.journal_id, self.wallet_journal)
+        self.assertEqual((settlement.move_type, settlement.state), ("entry", "posted"))
         self.assertEqual(
-            self._lines(payment.move_id),
+            self._lines(settlement),
             {
                 (self.deposit.code, "Somchai Driver"): 107.0,
                 (self.receivable.code, "Somchai Driver"): -107.0,
             },
         )
-        receivable_lines = (invoice + payment.move_id).line_ids.filtered(
+        receivable_lines = (invoice + settlement).line_ids.filtered(
             lambda line: line.account_id == self.receivable
         )
         self.assertTrue(all(receivable_lines.mapped("reconciled")))
@@ -333,7 +337,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         action = self.Ledger.with_user(self.user_manager).action_wallet_audit()
         audit = self.env["ev.wallet.audit"].browse(action["res_id"])
         self.assertIn(self.driver, audit.line_ids.partner_id)
-        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_transaction"):
+        with mute_logger("odoo.addons.ev_billing.models.ev_wallet_audit"):
             self.assertTrue(self.Ledger._cron_wallet_audit())
         # A balance rewritten past the ledger is caught as well.
         self.env.cr.execute(

@@ -1,8 +1,8 @@
-import base64
 import io
 
 from odoo import _, api, fields, models
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # column widths by field type (characters)
 WIDTHS = {"datetime": 18, "date": 12, "many2one": 26, "char": 20, "selection": 14}
 
@@ -20,8 +20,7 @@ class EvXlsxExport(models.TransientModel):
 
     res_model = fields.Char(required=True, readonly=True)
     row_count = fields.Integer(readonly=True)
-    file_data = fields.Binary(readonly=True, attachment=False)
-    file_name = fields.Char(readonly=True)
+    attachment_id = fields.Many2one("ir.attachment", readonly=True)
 
     @api.model
     def _ev_records(self, model):
@@ -117,17 +116,19 @@ class EvXlsxExport(models.TransientModel):
         buffer = io.BytesIO()
         workbook.save(buffer)
         today = fields.Date.context_today(self)
-        export = self.create(
+        export = self.create({"res_model": records._name, "row_count": len(records)})
+        # an attachment with its type given: Odoo would otherwise sniff the zip content
+        export.attachment_id = self.env["ir.attachment"].create(
             {
-                "res_model": records._name,
-                "row_count": len(records),
-                "file_data": base64.b64encode(buffer.getvalue()),
-                "file_name": f"{sheet_name.lower().replace(' ', '_')}_{today}.xlsx",
+                "name": f"{sheet_name.lower().replace(' ', '_')}_{today}.xlsx",
+                "raw": buffer.getvalue(),
+                "mimetype": XLSX_MIMETYPE,
+                "res_model": self._name,
+                "res_id": export.id,
             }
         )
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/ev.xlsx.export/{export.id}/file_data/"
-            f"{export.file_name}?download=true",
+            "url": f"/web/content/{export.attachment_id.id}?download=true",
             "target": "download",
         }

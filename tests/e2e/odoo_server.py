@@ -116,15 +116,18 @@ class OdooServer:
             .split()[0]
         )
 
-    def start(self, *server_args):
-        """Serve the database until stop(); threaded unless ``--workers=N`` is given."""
+    def start(self, *server_args, cron_threads=1):
+        """Serve the database until stop(); threaded unless ``--workers=N`` is given.
+
+        ``cron_threads`` cron workers run the scheduled jobs, among them the billing
+        cron that bills closed sessions within seconds of their close."""
         with open(self.log_path, "a") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 self._cmd(
                     f"--http-port={self.port}",
                     "--http-interface=127.0.0.1",
                     f"--db-filter=^{self.db}$",
-                    "--max-cron-threads=0",
+                    f"--max-cron-threads={cron_threads}",
                     *(server_args or ("--workers=0", "--log-level=info")),
                 ),
                 stdout=log,

@@ -105,8 +105,32 @@ def sessions(odoo, identity, transaction_id=None, meter_start=None):
             "amount_total",
             "invoice_id",
             "abbreviated_invoice_number",
+            "billing_state",
         ],
     )
+
+
+def billed(session):
+    """Done and billed by the billing cron (a batch outside the charger's event)."""
+    return session["state"] == "done" and session["billing_state"] == "billed"
+
+
+def assert_one_paid_invoice(odoo, session):
+    assert session["amount_total"] > 0 and session["abbreviated_invoice_number"]
+    [invoice] = odoo.search_read(
+        "account.move",
+        [("id", "=", session["invoice_id"][0])],
+        ["state", "amount_total", "payment_state", "move_type"],
+    )
+    assert (invoice["move_type"], invoice["state"]) == ("out_invoice", "posted")
+    assert invoice["amount_total"] == session["amount_total"]
+    assert invoice["payment_state"] in ("paid", "in_payment")
+    [charge] = odoo.search_read(
+        "ev.wallet.transaction",
+        [("session_id", "=", session["id"]), ("kind", "=", "charge")],
+        ["amount"],
+    )
+    assert charge["amount"] == -session["amount_total"]
 
 
 async def test_session_arrives_in_odoo_once(odoo, station, bridge):
@@ -120,10 +144,8 @@ async def test_session_arrives_in_odoo_once(odoo, station, bridge):
         await stop_and_unplug(cp, tx, meter_stop=5800)
 
     done = await async_wait_until(
-        lambda: [
-            s for s in sessions(odoo, "E2E-CP-1", tx, 5000) if s["state"] == "done"
-        ],
-        what="the session to be done in Odoo",
+        lambda: [s for s in sessions(odoo, "E2E-CP-1", tx, 5000) if billed(s)],
+        what="the session to be done and billed in Odoo",
     )
     assert len(sessions(odoo, "E2E-CP-1", tx, 5000)) == 1
     assert done[0]["meter_start"] == 5000 and done[0]["meter_stop"] == 5800
@@ -131,21 +153,7 @@ async def test_session_arrives_in_odoo_once(odoo, station, bridge):
     assert done[0]["partner_id"][0] == station["driver_id"]
     # billed from the wallet: a posted, paid invoice for the priced amount, and an
     # abbreviated tax invoice
-    assert done[0]["amount_total"] > 0 and done[0]["abbreviated_invoice_number"]
-    [invoice] = odoo.search_read(
-        "account.move",
-        [("id", "=", done[0]["invoice_id"][0])],
-        ["state", "amount_total", "payment_state", "move_type"],
-    )
-    assert (invoice["move_type"], invoice["state"]) == ("out_invoice", "posted")
-    assert invoice["amount_total"] == done[0]["amount_total"]
-    assert invoice["payment_state"] in ("paid", "in_payment")
-    [charge] = odoo.search_read(
-        "ev.wallet.transaction",
-        [("session_id", "=", done[0]["id"]), ("kind", "=", "charge")],
-        ["amount"],
-    )
-    assert charge["amount"] == -done[0]["amount_total"]
+    assert_one_paid_invoice(odoo, done[0])
     [cp_record] = odoo.search_read(
         "ev.charger", [("identity", "=", "E2E-CP-1")], ["vendor", "model", "online"]
     )
@@ -245,6 +253,14 @@ async def test_odoo_down_during_sessions_loses_nothing(odoo, station, bridge):
     await asyncio.sleep(2)
     for i, tx in enumerate(transactions):
         assert len(sessions(odoo, "E2E-CP-3", tx, 10000 + i * 2000)) == 1
+        # each ends with one paid invoice, billed by the batch after Odoo came back
+        [session] = await async_wait_until(
+            lambda tx=tx, i=i: [
+                s for s in sessions(odoo, "E2E-CP-3", tx, 10000 + i * 2000) if billed(s)
+            ],
+            what=f"transaction {tx} billed",
+        )
+        assert_one_paid_invoice(odoo, session)
 
 
 async def test_bridge_killed_mid_transaction_loses_nothing(odoo, station, bridge):
@@ -423,9 +439,11 @@ async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
             for s in odoo.search_read(
                 "ev.session",
                 [("id", "=", action["res_id"])],
-                ["state", "transaction_id", "billed_kwh", "energy_kwh", "partner_id"],
+                ["state", "transaction_id", "billed_kwh", "energy_kwh", "partner_id"]
+                + ["billing_state", "amount_total", "invoice_id"]
+                + ["abbreviated_invoice_number"],
             )
-            if s["state"] == "done"
+            if billed(s)
         ],
         what="the bought session to be billed",
     )
@@ -435,3 +453,4 @@ async def test_buy_kwh_from_odoo_is_stopped_by_the_bridge_and_never_overbilled(
     )
     assert abs(session["energy_kwh"] - 1.03) < 1e-9
     assert abs(session["billed_kwh"] - 1.0) < 1e-9
+    assert_one_paid_invoice(odoo, session)
