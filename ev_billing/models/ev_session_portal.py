@@ -1,5 +1,8 @@
+from num2words import num2words
+
 from odoo import _, api, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 # Fields whose change the driver's live page shows: a write to any of them pushes the
 # session's new state to the driver's bus channel when the transaction commits.
@@ -141,8 +144,6 @@ class EvSession(models.Model):
     def _ev_amount_in_thai_words(self, amount):
         """``amount`` in Thai words as written on Thai tax documents
         (e.g. "หนึ่งร้อยบาทถ้วน", "หนึ่งร้อยบาทห้าสิบสตางค์")."""
-        from num2words import num2words  # noqa: PLC0415 — a core Odoo dependency
-
         satang_total = round(abs(amount) * 100)
         baht, satang = divmod(satang_total, 100)
         words = num2words(baht, lang="th") + "บาท"
@@ -158,12 +159,16 @@ class EvSession(models.Model):
     def _ev_receipt_lines(self):
         """The receipt's lines: (label, quantity text, amount) for what was charged."""
         self.ensure_one()
+
+        def kwh(value):
+            return _("%s kWh", formatLang(self.env, value, digits=3))
+
         lines = []
         if self.amount_energy_on_peak or self.energy_on_peak_kwh:
             lines.append(
                 (
                     _("Energy, on-peak"),
-                    _("%s kWh", round(self.energy_on_peak_kwh, 3)),
+                    kwh(self.energy_on_peak_kwh),
                     self.amount_energy_on_peak,
                 )
             )
@@ -171,7 +176,7 @@ class EvSession(models.Model):
             lines.append(
                 (
                     _("Energy, off-peak"),
-                    _("%s kWh", round(self.energy_off_peak_kwh, 3)),
+                    kwh(self.energy_off_peak_kwh),
                     self.amount_energy_off_peak,
                 )
             )
@@ -179,7 +184,7 @@ class EvSession(models.Model):
             lines.append(
                 (
                     _("Energy"),
-                    _("%s kWh", round(self.billed_kwh or self.energy_kwh, 3)),
+                    kwh(self.billed_kwh or self.energy_kwh),
                     self.amount_energy,
                 )
             )

@@ -82,7 +82,7 @@ function journey(source) {
             trigger: ".o_ev_live_receipt .o_ev_receipt_total:contains(28.00)",
         },
         {
-            trigger: ".o_ev_live_receipt .o_ev_receipt_line:contains(Energy):contains(4.0 kWh)",
+            trigger: ".o_ev_live_receipt .o_ev_receipt_line:contains(Energy):contains(4.000 kWh)",
         },
         {
             trigger: ".o_ev_live_receipt .o_ev_receipt_vat:contains(1.83)",
