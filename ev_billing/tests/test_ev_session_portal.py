@@ -184,11 +184,9 @@ class EvSessionPortalCommon(EvWalletCommon):
 
     @staticmethod
     def _bill_closed_sessions(env):
-        """Bill the closed sessions as the billing cron does when billing runs
-        outside the charger's request (nothing waits when it ran inside it)."""
-        cron = env.ref("ev_billing.ir_cron_ev_bill_sessions", raise_if_not_found=False)
-        if cron:
-            cron.sudo().method_direct_trigger()
+        """Bill the closed sessions as the billing cron does, outside the charger's
+        request (one batch of the queue, in this transaction)."""
+        env["ev.session"].sudo()._ev_bill_queue()
 
     def _post_events(self, events, cookies=None):
         """Post events to Odoo's event route as the bridge does (bearer API key)."""
