@@ -68,6 +68,9 @@
         "views/ev_login_templates.xml",
         "security/ev_charger_request_security.xml",
         "views/ev_charger_request_views.xml",
+        "data/ev_notification_data.xml",
+        "views/ev_notification_views.xml",
+        "views/ev_notification_portal_templates.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",
@@ -87,7 +90,9 @@
             "ev_billing/static/src/js/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["holidays", "openpyxl", "phonenumbers"]},
+    "external_dependencies": {
+        "python": ["holidays", "openpyxl", "phonenumbers", "requests"]
+    },
     "application": True,
     "installable": True,
 }

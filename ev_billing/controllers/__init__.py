@@ -5,4 +5,5 @@ from . import connector
 from . import owner_portal
 from . import login
 from . import line_login
+from . import line
 from . import session

@@ -47,4 +47,11 @@ from . import res_users_login
 from . import res_company_login
 from . import res_config_settings_login
 from . import ev_charger_request
+from . import res_company_line
+from . import res_config_settings_line
+from . import res_partner_notification
+from . import res_partner_line_webhook
+from . import ev_notification
+from . import ev_session_notification
+from . import ev_wallet_transaction_notification
 from . import ev_session_portal

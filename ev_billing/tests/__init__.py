@@ -27,4 +27,5 @@ from . import test_ev_thai_demo
 from . import test_ev_ocpp_hardening
 from . import test_ev_billing_batch
 from . import test_ev_billing_concurrency
+from . import test_ev_notification
 from . import test_ev_session_portal
