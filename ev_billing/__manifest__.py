@@ -1,6 +1,6 @@
 {
     "name": "EV Billing",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/EV Charging",
     "summary": (
         "Bill OCPP 1.6J EV chargers from Odoo: stations, chargers, RFID cards, drivers"

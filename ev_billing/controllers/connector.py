@@ -95,7 +95,7 @@ class EvConnectorPage(CustomerPortal):
             "access_token": access_token,
             "driver": partner,
             "wallet_balance": partner
-            and partner.commercial_partner_id.ev_wallet_balance,
+            and partner.commercial_partner_id.with_company(company).ev_wallet_balance,
             "currency": company.currency_id,
             "is_public": request.env.user._is_public(),
             "login_url": "/ev/login?"

@@ -18,6 +18,22 @@ MAX_EVENTS_PER_CALL = 500
 MAX_UNKNOWN_PER_CALL = 100
 
 
+def _has_nul(value):
+    """Whether a NUL character hides in any string (key or value) of a JSON body."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class EvOcppController(http.Controller):
     # Routes take **query: the bridge also names the database as ?db= for proxies that
     # route on it.
@@ -34,6 +50,9 @@ class EvOcppController(http.Controller):
             raise BadRequest(f"Body is not JSON: {e}") from e
         if not isinstance(body, dict):
             raise BadRequest("Body must be a JSON object.")
+        if _has_nul(body):
+            # PostgreSQL refuses NUL in text: answer it as the bad input it is, not 500
+            raise BadRequest("Strings must not contain NUL characters.")
         return body
 
     @http.route(

@@ -1,3 +1,5 @@
+import math
+
 from werkzeug.urls import url_encode
 
 from odoo import _, http
@@ -30,9 +32,23 @@ class EvWalletPortal(CustomerPortal):
     @http.route("/my/wallet", type="http", auth="user", website=True)
     def portal_my_wallet(self, **kwargs):
         user_partner = request.env.user.partner_id
-        partner = user_partner.commercial_partner_id
+        # a wallet is per company: the page shows the current website's company's
+        company = request.env.company
+        partner = user_partner.commercial_partner_id.with_company(company)
         lines = request.env["ev.wallet.transaction"].search(
-            [("partner_id", "=", partner.id)], limit=50
+            [("partner_id", "=", partner.id), ("company_id", "=", company.id)],
+            limit=50,
+        )
+        held_sessions = (
+            request.env["ev.session"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", partner.id),
+                    ("company_id", "=", company.id),
+                    ("wallet_hold_amount", ">", 0),
+                ]
+            )
         )
         pending = request.env["ev.wallet.topup.request"].search(
             [("partner_id", "=", partner.id), ("state", "=", "pending")]
@@ -53,7 +69,10 @@ class EvWalletPortal(CustomerPortal):
                 "partner": partner,
                 "balance": partner.ev_wallet_balance,
                 "due": partner.ev_wallet_due,
-                "currency": request.env.company.currency_id,
+                "held": partner.ev_wallet_held,
+                "held_sessions": held_sessions,
+                "max_topup": company.ev_wallet_max_topup,
+                "currency": company.currency_id,
                 "lines": lines,
                 "pending_topups": pending,
                 "promptpay": bool(request.env.company._ev_promptpay_bank_account()),
@@ -68,11 +87,27 @@ class EvWalletPortal(CustomerPortal):
         return request.redirect("/my/wallet?" + url_encode(params))
 
     def _ev_portal_amount(self, amount):
-        currency = request.env.company.currency_id
+        """The top-up amount typed by the driver, or 0.0 when it is not one: empty,
+        not a number, not finite (``inf``, ``nan``, ``1e308``), not positive or above
+        the company's maximum top-up. Every caller answers 0.0 with the same message."""
+        company = request.env.company
         try:
-            return float_round(float(amount or 0), precision_rounding=currency.rounding)
-        except ValueError:
+            value = float(amount or 0)
+        except (TypeError, ValueError):
             return 0.0
+        maximum = company.ev_wallet_max_topup
+        if not math.isfinite(value) or value <= 0 or (maximum and value > maximum):
+            return 0.0
+        return float_round(value, precision_rounding=company.currency_id.rounding)
+
+    def _ev_amount_error(self):
+        company = request.env.company
+        if company.ev_wallet_max_topup:
+            return _(
+                "Enter an amount to top up, up to %s.",
+                company.currency_id.format(company.ev_wallet_max_topup),
+            )
+        return _("Enter an amount to top up.")
 
     @http.route(
         "/my/wallet/promptpay", type="http", auth="user", methods=["POST"], website=True
@@ -81,7 +116,7 @@ class EvWalletPortal(CustomerPortal):
         """A pending transfer top-up of ``amount`` and the PromptPay QR to pay it."""
         amount = self._ev_portal_amount(amount)
         if amount <= 0:
-            return self._ev_wallet_redirect(error=_("Enter an amount to top up."))
+            return self._ev_wallet_redirect(error=self._ev_amount_error())
         company = request.env.company
         bank = company._ev_promptpay_bank_account()
         if not bank:
@@ -202,9 +237,7 @@ class EvWalletPortal(CustomerPortal):
         currency = request.env.company.currency_id
         amount = self._ev_portal_amount(amount)
         if amount <= 0:
-            return request.redirect(
-                "/my/wallet?" + url_encode({"error": _("Enter an amount to top up.")})
-            )
+            return self._ev_wallet_redirect(error=self._ev_amount_error())
         partner = request.env.user.partner_id
         params = {
             "reference": (

@@ -147,13 +147,22 @@ class EvCharger(models.Model):
         """Store the charger's OCPP Basic-auth password, hashed."""
         self.ensure_one()
         self.check_access("write")
-        if not self.env.user.has_group("ev_billing.group_ev_admin"):
-            raise ValidationError(
-                _("Only an EV Administrator can set charger passwords.")
-            )
-        self.sudo().password_hash = (
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_admin", _("set charger passwords")
+        )
+        return self._set_password_hash(
             CHARGER_PASSWORD_CRYPT.hash(password) if password else False
         )
+
+    def _set_password_hash(self, password_hash):
+        """Store an already hashed password (the password wizard never keeps the
+        clear one)."""
+        self.ensure_one()
+        self.check_access("write")
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_admin", _("set charger passwords")
+        )
+        self.sudo().password_hash = password_hash
         return True
 
     def _check_password(self, password):
@@ -199,10 +208,9 @@ class EvCharger(models.Model):
         self.ensure_one()
         # sudo: a caller that checked the user itself (a driver starting or stopping
         # their own charge)
-        if not self.env.su and not self.env.user.has_group(
-            "ev_billing.group_ev_operator"
-        ):
-            raise UserError(_("Only EV Operators can send commands to chargers."))
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_operator", _("send commands to chargers")
+        )
         params = self.env["ir.config_parameter"].sudo()
         url = (params.get_param("ev_billing.bridge_url") or "").rstrip("/")
         token = params.get_param("ev_billing.bridge_command_token") or ""

@@ -6,7 +6,7 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..pricing import OwnerPlanRates, StationMonth, station_fees
@@ -323,8 +323,7 @@ class EvOwnerStatement(models.Model):
 
     @api.model
     def _ev_check_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER):
-            raise AccessError(_("Only EV Managers settle station owners."))
+        self.env["res.users"]._ev_check_level(MANAGER, _("settle station owners"))
 
     @api.model
     def _ev_owners(self, company):

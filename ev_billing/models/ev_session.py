@@ -4,7 +4,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -12,6 +12,72 @@ _logger = logging.getLogger(__name__)
 # for review: meters sample late and round, so allow 10 % plus one kWh.
 PLAUSIBLE_POWER_MARGIN = 1.10
 PLAUSIBLE_ENERGY_SLACK_WH = 1000
+WALLET_FIGURES = [
+    "ev_wallet_balance",
+    "ev_wallet_held",
+    "ev_wallet_spendable",
+    "ev_wallet_due",
+]
+
+# What a session is billed from: written only by the product's own methods, in superuser
+# mode after their own checks (see EvSession._ev_check_money_vals). Readonly in a view
+# stops nobody calling ``write`` over RPC; this does.
+MONEY_FIELDS = frozenset(
+    {
+        # who pays, where, under which tariff
+        "partner_id",
+        "charger_id",
+        "connector_id",
+        "station_id",
+        "company_id",
+        "id_tag",
+        "id_tag_id",
+        "remote_request_id",
+        "transaction_id",
+        "ocpp_id_tag_status",
+        "ocpp_time_substituted",
+        "tariff_id",
+        "tariff_snapshot",
+        "ev_tier",
+        # what the meter said and when: the price is computed from it
+        "plug_in_time",
+        "start_time",
+        "charging_end_time",
+        "stop_time",
+        "unplug_time",
+        "meter_start",
+        "meter_stop",
+        "meter_last",
+        "meter_samples",
+        "requested_kwh",
+        "max_energy_wh",
+        "wallet_hold_amount",
+        # the price and the bill
+        "state",
+        "billed_kwh",
+        "energy_on_peak_kwh",
+        "energy_off_peak_kwh",
+        "amount_energy",
+        "amount_parking",
+        "amount_overstay",
+        "amount_total",
+        "amount_untaxed",
+        "amount_vat",
+        "amount_energy_on_peak",
+        "amount_energy_off_peak",
+        "parking_minutes",
+        "overstay_minutes",
+        "overstay_minutes_multiplied",
+        "energy_cost",
+        "margin",
+        "invoice_id",
+        "billing_state",
+        "abbreviated_invoice_number",
+        "full_tax_invoice_number",
+        "full_tax_invoice_id",
+        "tax_invoice_credit_note_id",
+    }
+)
 
 
 class RemoteStartFailed(UserError):
@@ -187,6 +253,15 @@ class EvSession(models.Model):
         "read; the bridge's receive time was used instead.",
     )
 
+    wallet_hold_amount = fields.Monetary(
+        string="On Hold",
+        readonly=True,
+        copy=False,
+        help="Reserved on the driver's wallet while the session runs: what it may "
+        "spend. Released, or turned into the charge, when it is billed, cancelled or "
+        "abandoned.",
+    )
+
     invoice_id = fields.Many2one(
         "account.move", readonly=True, copy=False, check_company=True
     )
@@ -207,6 +282,44 @@ class EvSession(models.Model):
             "at the same time.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._ev_check_money_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._ev_check_money_vals(vals)
+        res = super().write(vals)
+        if "wallet_hold_amount" in vals:
+            self.env["res.partner"].invalidate_model(WALLET_FIGURES)
+        if vals.get("state") == "cancelled":
+            # a cancelled session is never billed: give its hold back
+            self._ev_hold_release()
+        elif vals.get("state") == "done":
+            # priced: the hold becomes what billing will charge
+            self._ev_hold_settle()
+        return res
+
+    @api.model
+    def _ev_check_money_vals(self, vals):
+        """The single guard of session money: fields that decide what a driver pays
+        change only in superuser mode, i.e. inside the product's methods (OCPP events,
+        remote start, pricing, billing, cancel…) after their own access checks, never
+        through ``write``/``create`` from a user (UI, JSON-RPC, import), whatever their
+        EV level."""
+        if self.env.su:
+            return
+        protected = MONEY_FIELDS.intersection(vals)
+        if protected:
+            raise AccessError(
+                _(
+                    "%(fields)s of a charging session change only through the "
+                    "charger's events, pricing and billing.",
+                    fields=", ".join(sorted(protected)),
+                )
+            )
 
     @api.depends("station_id")
     def _compute_name(self):
@@ -293,6 +406,9 @@ class EvSession(models.Model):
             )
             return session
         session._ev_freeze_tariff()  # tariff hook
+        if not session.wallet_hold_amount:
+            # a card's start (a remote start arrives with its hold already taken)
+            session._ev_hold_take()
         session.max_energy_wh = session._ev_max_energy_wh()
         return session
 
@@ -473,17 +589,22 @@ class EvSession(models.Model):
             return {"state": "review"}
 
     def _ev_max_energy_wh(self):
-        """How much energy the session may draw: the bought kWh, capped by what the
-        wallet pays for.
+        """How much energy the session may draw: the bought kWh, capped by what its
+        wallet hold pays for (before the hold is taken: by what the wallet could pay).
 
         0 means no limit (a session without a driver, e.g. a card Odoo never saw start).
         """
         self.ensure_one()
         limits = [int(round(self.requested_kwh * 1000))] if self.requested_kwh else []
         if self.partner_id and self.tariff_id:
+            amount = (
+                self.wallet_hold_amount
+                if self.wallet_hold_amount
+                else self.partner_id._ev_wallet_spendable_amount(self.company_id)
+            )
             affordable = self.tariff_id._energy_wh_for_amount(
                 self.ev_tier or self.partner_id.ev_tier,
-                self.partner_id._ev_wallet_spendable_amount(),
+                amount,
                 station=self.station_id,
                 connector=self.connector_id,
             )
@@ -491,6 +612,67 @@ class EvSession(models.Model):
                 max(affordable, 1)
             )  # nothing affordable: stop at once, not "no limit"
         return min(limits) if limits else 0
+
+    # ------------------------------------------------------------------
+    # Wallet holds
+    # ------------------------------------------------------------------
+
+    def _ev_hold_take(self):
+        """Reserve on the driver's wallet what this starting session may spend: the
+        price of the bought kWh, or everything spendable, never more than spendable.
+
+        Taken under the wallet's row lock, so concurrent starts (StartTransaction,
+        remote start) each see the holds of the others: together they never reserve
+        more than balance − minimum balance + allowed overdraft. The session's energy
+        cap is then what its hold pays for. Returns the amount held.
+        """
+        self.ensure_one()
+        session = self.sudo()
+        if not session.partner_id or not session.tariff_id:
+            return 0.0
+        wallet = session.partner_id.commercial_partner_id
+        company = session.company_id
+        self.env["ev.wallet.transaction"]._ev_lock_wallets([wallet.id], company)
+        wallet.invalidate_recordset(WALLET_FIGURES)
+        spendable = wallet._ev_wallet_spendable_amount(company)
+        amount = spendable
+        if session.requested_kwh and session.station_id.tariff_id:
+            try:
+                price = self.env["ev.tariff"]._ev_quote(
+                    session.requested_kwh,
+                    tier=session.ev_tier or session.partner_id.ev_tier or "member",
+                    station=session.station_id,
+                    connector=session.connector_id,
+                )["amount_total"]
+            except UserError:
+                price = spendable
+            amount = min(price, spendable)
+        amount = company.currency_id.round(max(amount, 0.0))
+        session.write({"wallet_hold_amount": amount})
+        return amount
+
+    def _ev_hold_settle(self):
+        """The session is priced: its hold becomes exactly what it will be charged
+        (nothing to charge: released), until billing turns it into the charge."""
+        for session in self.sudo().filtered("partner_id"):
+            total = session.company_id.currency_id.round(session.amount_total or 0.0)
+            if total <= 0 or session.invoice_id:
+                session._ev_hold_release()
+                continue
+            if total != session.wallet_hold_amount:
+                wallet = session.partner_id.commercial_partner_id
+                self.env["ev.wallet.transaction"]._ev_lock_wallets(
+                    [wallet.id], session.company_id
+                )
+                session.write({"wallet_hold_amount": total})
+
+    def _ev_hold_release(self):
+        """Release the sessions' open holds (billed: the charge line replaces it;
+        cancelled, abandoned, refused by the charger: given back). Idempotent."""
+        held = self.sudo().filtered("wallet_hold_amount")
+        if held:
+            held.write({"wallet_hold_amount": 0.0})
+        return True
 
     def _ev_bill(self):
         """Wallet hook: invoice the closed sessions and settle them from the drivers'
@@ -551,6 +733,16 @@ class EvSession(models.Model):
             }
         )
         session._ev_freeze_tariff()
+        if session.tariff_id and not session._ev_hold_take():
+            # concurrent starts took what the wallet could spend since the check above
+            session.state = "cancelled"
+            raise UserError(
+                _(
+                    "%s cannot start: the wallet's money is on hold for running "
+                    "sessions.",
+                    partner.display_name,
+                )
+            )
         session.max_energy_wh = session._ev_max_energy_wh()
         try:
             answer = session.charger_id._bridge_command(
@@ -600,7 +792,7 @@ class EvSession(models.Model):
     def action_approve_review(self):
         """A Manager bills a reviewed session as its meter says (after checking it)."""
         self._check_manager()
-        for session in self.filtered(lambda s: s.state == "review"):
+        for session in self.sudo().filtered(lambda s: s.state == "review"):
             if session.meter_stop < session.meter_start or session.transaction_id < 0:
                 raise UserError(
                     _(
@@ -628,12 +820,14 @@ class EvSession(models.Model):
                         session.display_name,
                     )
                 )
-        self.write({"state": "cancelled"})
+        # sudo: the money fields are written by our methods only (see MONEY_FIELDS)
+        self.sudo().write({"state": "cancelled"})
         return True
 
     def _check_manager(self):
-        if not self.env.user.has_group("ev_billing.group_ev_manager"):
-            raise UserError(_("Only an EV Manager can review sessions."))
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_manager", _("review or cancel charging sessions")
+        )
 
     @api.model
     def _cron_close_abandoned(self, hours=12, pending_minutes=15):
@@ -642,14 +836,15 @@ class EvSession(models.Model):
         ever started.
         """
         now = fields.Datetime.now()
-        self.search(
+        # cancelling gives the abandoned remote starts' holds back (see write())
+        self.sudo().search(
             [
                 ("state", "=", "pending"),
                 ("create_date", "<", now - timedelta(minutes=pending_minutes)),
             ]
         ).write({"state": "cancelled"})
         limit = now - timedelta(hours=hours)
-        for session in self.search(
+        for session in self.sudo().search(
             [("state", "=", "finishing"), ("stop_time", "<", limit)]
         ):
             session.unplug_time = session.stop_time

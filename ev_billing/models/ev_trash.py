@@ -45,10 +45,9 @@ class EvTrash(models.Model):
             entry.res_model_name = models_by_name.get(entry.res_model, entry.res_model)
 
     def action_restore(self):
-        if not self.env.user.has_group("ev_billing.group_ev_manager"):
-            raise AccessError(
-                _("Only an EV Manager can restore records from the Trash.")
-            )
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_manager", _("restore records from the Trash")
+        )
         for entry in self.filtered(lambda e: e.state == "trashed"):
             record = (
                 self.env[entry.res_model]
@@ -78,8 +77,9 @@ class EvTrash(models.Model):
         }
 
     def write(self, vals):
-        if not self.env.su and set(vals) - {"state", "restored_by_id", "restored_date"}:
-            raise UserError(_("Trash entries cannot be edited."))
+        # only action_restore (in superuser mode) changes an entry
+        if not self.env.su:
+            raise AccessError(_("Trash entries cannot be edited."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

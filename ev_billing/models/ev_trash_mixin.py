@@ -1,5 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+# The Trash's own writes carry this object in their context: JSON-RPC cannot build
+# it, so no caller can pass for the Trash.
+_TRASH_OPERATION = object()
+TRASH_FIELDS = frozenset({"ev_trashed", "ev_trashed_by_id", "ev_trashed_date"})
 
 
 class EvTrashMixin(models.AbstractModel):
@@ -9,6 +14,12 @@ class EvTrashMixin(models.AbstractModel):
     and when, and files an ``ev.trash`` entry from which a Manager restores it. Deleting
     a record that is already in the Trash is refused, for every user, superuser
     included.
+
+    Once trashed, a record leaves the Trash only through ``ev.trash.action_restore``:
+    ``write``/``create`` refuse the Trash's fields from anyone else, ``active`` cannot
+    be written on a trashed record, and ``unlink`` refuses any trashed record whatever
+    its other fields say (a driver marker or an EV group removed after trashing changes
+    nothing).
     """
 
     _name = "ev.trash.mixin"
@@ -41,18 +52,53 @@ class EvTrashMixin(models.AbstractModel):
         """The records of ``self`` that go to the Trash rather than being deleted."""
         return self
 
+    def _ev_trash_operation(self):
+        """``self`` in the Trash's own context (move to Trash, restore)."""
+        return self.sudo().with_context(ev_trash_operation=_TRASH_OPERATION)
+
+    def _ev_is_trash_operation(self):
+        return self.env.context.get("ev_trash_operation") is _TRASH_OPERATION
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._ev_is_trash_operation() and any(
+            TRASH_FIELDS.intersection(vals) for vals in vals_list
+        ):
+            raise AccessError(_("Records go to the Trash by being deleted."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._ev_is_trash_operation():
+            if TRASH_FIELDS.intersection(vals):
+                raise AccessError(
+                    _(
+                        "Records go to the Trash by being deleted and leave it only "
+                        "when a Manager restores them from the Trash."
+                    )
+                )
+            if "active" in vals and self.filtered("ev_trashed"):
+                raise AccessError(
+                    _(
+                        "%(records)s is in the Trash: only a Manager restoring it from "
+                        "the Trash brings it back.",
+                        records=", ".join(
+                            self.filtered("ev_trashed").mapped("display_name")
+                        ),
+                    )
+                )
+        return super().write(vals)
+
     def unlink(self):
-        to_trash = self._ev_records_to_trash()
-        if to_trash.filtered("ev_trashed"):
+        trashed = self.filtered("ev_trashed")
+        if trashed:
             raise UserError(
                 _(
                     "%(records)s already in the Trash. Nothing can be purged from the "
                     "Trash; a Manager can restore it.",
-                    records=", ".join(
-                        to_trash.filtered("ev_trashed").mapped("display_name")
-                    ),
+                    records=", ".join(trashed.mapped("display_name")),
                 )
             )
+        to_trash = self._ev_records_to_trash()
         if to_trash:
             to_trash.check_access("unlink")
             to_trash._ev_move_to_trash()
@@ -77,7 +123,7 @@ class EvTrashMixin(models.AbstractModel):
         )
         # no active_test=False here: res.partner.write() would then count the driver's
         # just archived portal users as active ones and refuse to archive the driver
-        self.sudo().write(
+        self._ev_trash_operation().write(
             {
                 "active": False,
                 "ev_trashed": True,
@@ -95,7 +141,7 @@ class EvTrashMixin(models.AbstractModel):
         )
 
     def _ev_restore_from_trash(self):
-        self.sudo().with_context(active_test=False).write(
+        self._ev_trash_operation().with_context(active_test=False).write(
             {
                 "active": True,
                 "ev_trashed": False,

@@ -33,6 +33,10 @@ class EvWalletAuditLine(models.TransientModel):
     balance = fields.Monetary(string="Wallet Balance", readonly=True)
     ledger = fields.Monetary(string="Ledger Sum", readonly=True)
     general_ledger = fields.Monetary(string="Deposit Account", readonly=True)
+    stale_hold = fields.Monetary(
+        readonly=True,
+        help="Held by sessions already billed or cancelled.",
+    )
 
 
 class EvWalletTransaction(models.Model):
@@ -43,17 +47,29 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_wallet_audit(self):
-        """Return the drivers whose stored balance, ledger sum and deposit-account
-        balance differ."""
+        """Return the (driver, company) wallets whose balance, ledger sum and
+        deposit-account balance differ.
+
+        Per driver and per company: the wallet balance is the running balance the last
+        ledger line recorded under the wallet lock, the ledger sum adds every line, the
+        general ledger is the driver's balance on the company's deposit account (posted
+        entries). A hold is checked too: only sessions not billed yet may hold money.
+        """
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
             SQL(
-                "SELECT partner_id, company_id, SUM(amount) FROM "
-                "ev_wallet_transaction GROUP BY 1, 2"
+                """
+            SELECT partner_id, company_id, SUM(amount),
+                   (ARRAY_AGG(balance_after ORDER BY id DESC))[1]
+              FROM ev_wallet_transaction GROUP BY 1, 2
+            """
             )
         )
-        ledger = {(p, c): s for p, c, s in cr.fetchall()}
+        ledger, stored = {}, {}
+        for partner_id, company_id, total, last_balance in cr.fetchall():
+            ledger[partner_id, company_id] = total
+            stored[partner_id, company_id] = last_balance
         general = {}
         companies = (
             self.env["res.company"]
@@ -73,40 +89,43 @@ class EvWalletTransaction(models.Model):
                 )
             )
             general.update({(p, company.id): s for p, s in cr.fetchall()})
+        # A hold on a billed (or cancelled) session would lock money forever.
         cr.execute(
             SQL(
-                "SELECT id, ev_wallet_balance FROM res_partner WHERE "
-                "ev_wallet_balance <> 0"
+                """
+            SELECT p.commercial_partner_id, s.company_id, SUM(s.wallet_hold_amount)
+              FROM ev_session s JOIN res_partner p ON p.id = s.partner_id
+             WHERE s.wallet_hold_amount <> 0
+               AND (s.invoice_id IS NOT NULL OR s.state = 'cancelled'
+                    OR s.wallet_hold_amount < 0)
+             GROUP BY 1, 2
+            """
             )
         )
-        stored = dict(cr.fetchall())
-        ledger_by_partner = {}
-        for (partner_id, _company_id), total in ledger.items():
-            ledger_by_partner[partner_id] = (
-                ledger_by_partner.get(partner_id, 0.0) + total
-            )
+        stale_holds = {(p, c): total for p, c, total in cr.fetchall()}
         differences = []
-        keys = set(ledger) | set(general)
-        partner_ids = {p for p, _c in keys} | set(stored)
-        for partner_id in sorted(pid for pid in partner_ids if pid):
-            balance = stored.get(partner_id, 0.0)
-            companies_of = sorted({c for p, c in keys if p == partner_id}) or [False]
-            for company_id in companies_of:
-                ledger_sum = ledger.get((partner_id, company_id), 0.0)
-                gl = general.get((partner_id, company_id), 0.0)
-                total_ledger = ledger_by_partner.get(partner_id, 0.0)
-                if float_compare(ledger_sum, gl, precision_digits=2) or float_compare(
-                    balance, total_ledger, precision_digits=2
-                ):
-                    differences.append(
-                        {
-                            "partner_id": partner_id,
-                            "company_id": company_id,
-                            "balance": balance,
-                            "ledger": ledger_sum,
-                            "general_ledger": gl,
-                        }
-                    )
+        for key in sorted(set(ledger) | set(general) | set(stale_holds), key=str):
+            partner_id, company_id = key
+            if not partner_id:
+                continue
+            ledger_sum = ledger.get(key, 0.0)
+            gl = general.get(key, 0.0)
+            balance = stored.get(key, 0.0)
+            if (
+                float_compare(ledger_sum, gl, precision_digits=2)
+                or float_compare(balance, ledger_sum, precision_digits=2)
+                or stale_holds.get(key)
+            ):
+                differences.append(
+                    {
+                        "partner_id": partner_id,
+                        "company_id": company_id,
+                        "balance": balance,
+                        "ledger": ledger_sum,
+                        "general_ledger": gl,
+                        "stale_hold": stale_holds.get(key, 0.0),
+                    }
+                )
         return differences
 
     @api.model
@@ -148,6 +167,7 @@ class EvWalletTransaction(models.Model):
                             "balance": d["balance"],
                             "ledger": d["ledger"],
                             "general_ledger": d["general_ledger"],
+                            "stale_hold": d["stale_hold"],
                         }
                     )
                     for d in differences

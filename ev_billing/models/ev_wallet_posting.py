@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..pricing import round_money
 
@@ -41,6 +41,18 @@ class EvWalletTransaction(models.Model):
     # ----------------------------------------------------------------------------------
     # Accounting documents
     # ----------------------------------------------------------------------------------
+
+    @api.model
+    def _ev_check_company(self, company):
+        """A wallet is per company: its money moves only in a company the user works
+        in."""
+        if not self.env.su and company not in self.env.user.company_ids:
+            raise AccessError(
+                _(
+                    "You are not allowed to move wallet money in %s.",
+                    company.display_name,
+                )
+            )
 
     @api.model
     def _ev_owner(self, partner):
@@ -120,6 +132,7 @@ class EvWalletTransaction(models.Model):
         self._ev_check_level("ev_billing.group_ev_operator", _("top up a wallet"))
         partner = self._ev_owner(partner)
         company = company or self.env.company
+        self._ev_check_company(company)
         amount = float(round_money(amount))
         if amount <= 0:
             raise UserError(_("A top-up must be positive."))
@@ -177,6 +190,7 @@ class EvWalletTransaction(models.Model):
         self._ev_check_level("ev_billing.group_ev_manager", _("withdraw from a wallet"))
         partner = self._ev_owner(partner)
         company = company or self.env.company
+        self._ev_check_company(company)
         amount = float(round_money(amount))
         if amount <= 0:
             raise UserError(_("A withdrawal must be positive."))
@@ -218,6 +232,7 @@ class EvWalletTransaction(models.Model):
             raise UserError(_("Say why the wallet is adjusted."))
         partner = self._ev_owner(partner)
         company = company or self.env.company
+        self._ev_check_company(company)
         amount = float(round_money(amount))
         accounting = company._ev_wallet_accounting()
         if amount < 0 and not reversed_line:
@@ -646,6 +661,7 @@ class EvWalletTransaction(models.Model):
         if charge.kind != "charge":
             raise UserError(_("Only a charge can be refunded."))
         company = charge.company_id
+        self._ev_check_company(company)
         accounting = company._ev_wallet_accounting()
         refunded = sum(
             self.sudo().search([("reversed_line_id", "=", charge.id)]).mapped("amount")
@@ -734,6 +750,7 @@ class EvWalletTransaction(models.Model):
         self._ev_check_level("ev_billing.group_ev_manager", _("reverse a wallet line"))
         new_lines = self.browse()
         for line in self.sudo():
+            self._ev_check_company(line.company_id)
             if line.reversal_line_ids or line.reversed_line_id:
                 raise UserError(
                     _("%s is already reversed or is itself a reversal.", line.name)

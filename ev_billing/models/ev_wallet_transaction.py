@@ -214,20 +214,23 @@ class EvWalletTransaction(models.Model):
     # ----------------------------------------------------------------------------------
 
     @api.model
-    def _ev_lock_wallets(self, partner_ids):
+    def _ev_lock_wallets(self, partner_ids, company=None):
         """Take the wallets' row locks: the one place where wallet money is serialised.
 
         ``SELECT ... FOR NO KEY UPDATE`` on the drivers' ``res_partner`` rows, in id
-        order (no deadlock). Every ledger line rewrites its driver's stored balance in
-        the same transaction, so under Odoo's REPEATABLE READ isolation a transaction
-        that waited here behind another one that moved the same wallet fails with a
-        serialization error and is retried on fresh data: two debits at the same instant
-        never overdraw and never lose an update. Returns the current ledger sums, by
-        driver.
+        order (no deadlock), then a bump of their ``ev_wallet_version``. Because every
+        lock taker rewrites the row, under Odoo's REPEATABLE READ isolation a
+        transaction that waited here behind another one fails with a serialization
+        error and is retried on fresh data: two debits, or two holds, at the same
+        instant never overdraw and never lose an update. Ledger lines and holds are
+        only created under this lock. Returns the current ledger sums in ``company``
+        (default: the current one), by driver.
         """
         partner_ids = sorted(set(partner_ids))
-        self.env["res.partner"].flush_model(["ev_wallet_balance"])
-        self.flush_model(["partner_id", "amount"])
+        self.flush_model(["partner_id", "company_id", "amount"])
+        self.env["ev.session"].flush_model(
+            ["partner_id", "company_id", "wallet_hold_amount"]
+        )
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY "
@@ -237,22 +240,87 @@ class EvWalletTransaction(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                "SELECT partner_id, SUM(amount) FROM ev_wallet_transaction WHERE "
-                "partner_id IN %s GROUP BY partner_id",
+                "UPDATE res_partner SET ev_wallet_version = "
+                "COALESCE(ev_wallet_version, 0) + 1 WHERE id IN %s",
                 tuple(partner_ids),
+            )
+        )
+        self.env["res.partner"].invalidate_model(["ev_wallet_version"])
+        return self._ev_wallet_sums(partner_ids, company or self.env.company)
+
+    @api.model
+    def _ev_wallet_sums(self, partner_ids, company):
+        """Ledger sums of the drivers' wallets in ``company``, by driver id."""
+        self.flush_model(["partner_id", "company_id", "amount"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, SUM(amount) FROM ev_wallet_transaction WHERE "
+                "partner_id IN %s AND company_id = %s GROUP BY partner_id",
+                tuple(partner_ids),
+                company.id,
             )
         )
         sums = dict.fromkeys(partner_ids, 0.0)
         sums.update(self.env.cr.fetchall())
         return sums
 
+    @api.model
+    def _ev_wallet_holds(self, partner_ids, company):
+        """Open holds of the drivers' running sessions in ``company``, by wallet
+        (commercial partner) id."""
+        self.env["ev.session"].flush_model(
+            ["partner_id", "company_id", "wallet_hold_amount"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, SUM(s.wallet_hold_amount)
+                  FROM ev_session s JOIN res_partner p ON p.id = s.partner_id
+                 WHERE p.commercial_partner_id IN %s AND s.company_id = %s
+                   AND s.wallet_hold_amount > 0
+                 GROUP BY p.commercial_partner_id
+                """,
+                tuple(partner_ids),
+                company.id,
+            )
+        )
+        holds = dict.fromkeys(partner_ids, 0.0)
+        holds.update(self.env.cr.fetchall())
+        return holds
+
     @api.model_create_multi
     def create(self, vals_list):
-        sums = self._ev_lock_wallets([vals["partner_id"] for vals in vals_list])
+        # Lines are created by the posting methods (which check the caller's level and
+        # post the accounting document first), in superuser mode, never by a caller.
+        if not self.env.su:
+            raise AccessError(
+                _(
+                    "Wallet ledger lines are created by top-ups, withdrawals, "
+                    "adjustments and billing only."
+                )
+            )
         Company = self.env["res.company"]
         for vals in vals_list:
-            company = Company.browse(vals.get("company_id")) or self.env.company
-            vals["company_id"] = company.id
+            vals["company_id"] = (
+                Company.browse(vals.get("company_id")) or self.env.company
+            ).id
+        by_company = {}
+        for vals in vals_list:
+            by_company.setdefault(vals["company_id"], set()).add(vals["partner_id"])
+        sums = {}
+        for company_id, partner_ids in sorted(by_company.items()):
+            company = Company.browse(company_id)
+            locked = self._ev_lock_wallets(partner_ids, company)
+            holds = self._ev_wallet_holds(list(partner_ids), company)
+            sums.update(
+                {
+                    (pid, company_id): (total, holds[pid])
+                    for pid, total in locked.items()
+                }
+            )
+        for vals in vals_list:
+            company = Company.browse(vals["company_id"])
             currency = company.currency_id
             amount = float(round_money(vals.get("amount") or 0.0))
             if float_is_zero(amount, precision_rounding=currency.rounding):
@@ -268,22 +336,26 @@ class EvWalletTransaction(models.Model):
                         sign=_("negative") if sign > 0 else _("positive"),
                     )
                 )
-            balance = sums[vals["partner_id"]] + amount
+            key = (vals["partner_id"], company.id)
+            before, held = sums[key]
+            balance = before + amount
             if (
                 amount < 0
                 and vals["kind"] in ("withdraw", "adjustment")
                 and not vals.get("reversed_line_id")
-                and float_compare(balance, 0.0, precision_rounding=currency.rounding)
+                and float_compare(
+                    balance - held, 0.0, precision_rounding=currency.rounding
+                )
                 < 0
             ):
                 raise UserError(
                     _(
                         "The wallet holds %(balance)s: it cannot pay out %(amount)s.",
-                        balance=currency.format(sums[vals["partner_id"]]),
+                        balance=currency.format(before - held),
                         amount=currency.format(-amount),
                     )
                 )
-            sums[vals["partner_id"]] = balance
+            sums[key] = (balance, held)
             vals.update(amount=amount, balance_after=currency.round(balance))
             line_date = (
                 fields.Datetime.to_datetime(vals.get("date")) or fields.Datetime.now()
@@ -304,9 +376,13 @@ class EvWalletTransaction(models.Model):
                     or "/"
                 )
         lines = super().create(vals_list)
-        # The stored balance is derived from the ledger and rewritten in this
-        # transaction.
-        lines.partner_id._compute_ev_wallet_balance()
+        # A session's hold turns into its charge: the charge line replaces it, in the
+        # same transaction and under the same lock.
+        lines.filtered(lambda line: line.kind == "charge").session_id._ev_hold_release()
+        lines.partner_id.invalidate_recordset(
+            ["ev_wallet_transaction_ids", "ev_wallet_balance", "ev_wallet_held"]
+            + ["ev_wallet_spendable", "ev_wallet_due"]
+        )
         return lines
 
     # Append-only ledger: refusing every write without calling super is the point; a
@@ -324,12 +400,15 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_check_can_pay_out(self, partner, amount, company):
-        balance = self._ev_lock_wallets([partner.id])[partner.id]
-        if company.currency_id.compare_amounts(balance, amount) < 0:
+        """Refuse paying out more than the wallet holds in ``company`` net of the holds
+        of its running sessions."""
+        balance = self._ev_lock_wallets([partner.id], company)[partner.id]
+        available = balance - self._ev_wallet_holds([partner.id], company)[partner.id]
+        if company.currency_id.compare_amounts(available, amount) < 0:
             raise UserError(
                 _(
                     "The wallet holds %(balance)s: it cannot pay out %(amount)s.",
-                    balance=company.currency_id.format(balance),
+                    balance=company.currency_id.format(available),
                     amount=company.currency_id.format(amount),
                 )
             )
@@ -340,8 +419,7 @@ class EvWalletTransaction(models.Model):
 
     @api.model
     def _ev_check_level(self, group_xmlid, what):
-        if not self.env.su and not self.env.user.has_group(group_xmlid):
-            raise AccessError(_("You are not allowed to %s.", what))
+        self.env["res.users"]._ev_check_level(group_xmlid, what)
 
     # -- Billing periods (the ledger stores each line's cycle) ------------------------
 

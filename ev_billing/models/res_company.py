@@ -54,6 +54,12 @@ class ResCompany(models.Model):
         help="How far past the balance the charger may keep running; the session is "
         "billed in full and the wallet goes negative by what it cost.",
     )
+    ev_wallet_max_topup = fields.Monetary(
+        string="Maximum Top-up",
+        currency_field="currency_id",
+        default=50000.0,
+        help="The largest amount a driver may top up at once on the portal.",
+    )
     # -- Tax documents -----------------------------------------------------------------
     ev_abb_prefix = fields.Char(
         string="Abbreviated Tax Invoice Prefix",

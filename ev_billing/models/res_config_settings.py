@@ -20,6 +20,9 @@ class ResConfigSettings(models.TransientModel):
     ev_wallet_overdraft = fields.Monetary(
         related="company_id.ev_wallet_overdraft", readonly=False
     )
+    ev_wallet_max_topup = fields.Monetary(
+        related="company_id.ev_wallet_max_topup", readonly=False
+    )
     ev_abb_prefix = fields.Char(related="company_id.ev_abb_prefix", readonly=False)
     ev_tax_branch = fields.Char(related="company_id.ev_tax_branch", readonly=False)
     ev_billing_cycle_day = fields.Integer(

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import ev_phone_e164
 
@@ -146,8 +146,9 @@ class ResPartner(models.Model):
         """Give drivers a portal user whose login is their phone number."""
         # Users are created and changed as superuser below: only EV Operators may ask
         # for it.
-        if not self.env.user.has_group("ev_billing.group_ev_operator"):
-            raise AccessError(_("Only an EV Operator can give drivers portal access."))
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_operator", _("give drivers portal access")
+        )
         self.check_access("write")
         portal_group = self.env.ref("base.group_portal")
         for partner in self.filtered("ev_is_driver"):
@@ -201,13 +202,17 @@ class ResPartner(models.Model):
     def _ev_start_check(self, charger):
         """(may start, why not, max energy Wh or None) for this driver at this charger.
 
-        The wallet decides whether the balance allows a start and how much energy it
-        pays for.
+        The wallet in the charger's company decides whether the balance allows a start
+        and how much energy its spendable amount (net of the holds of running sessions)
+        pays for. Nothing is reserved here (an Authorize may never be followed by a
+        start): the hold is taken at StartTransaction, under the wallet lock, and the
+        bridge applies the smaller of the two energy caps.
         """
         self.ensure_one()
         if not self.active:
             return False, _("The driver is not active."), None
-        ok, reason = self._ev_wallet_start_check()
+        company = charger.company_id
+        ok, reason = self._ev_wallet_start_check(company)
         if not ok:
             return False, reason, None
         tariff = charger.station_id.tariff_id
@@ -222,7 +227,7 @@ class ResPartner(models.Model):
             "",
             tariff._energy_wh_for_amount(
                 self.ev_tier,
-                self._ev_wallet_spendable_amount(),
+                self._ev_wallet_spendable_amount(company),
                 station=charger.station_id,
             ),
         )

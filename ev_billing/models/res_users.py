@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 # Highest level first: a user's EV admin level is the highest group they hold.
 EV_ADMIN_LEVELS = [
@@ -64,3 +65,11 @@ class ResUsers(models.Model):
             if viewer
             else self.browse()
         )
+
+    @api.model
+    def _ev_check_level(self, group_xmlid, action):
+        """The one check of an EV admin level in Python code: ``AccessError`` unless the
+        current user holds ``group_xmlid`` (superuser mode passes). ``action`` completes
+        "You are not allowed to …"."""
+        if not self.env.su and not self.env.user.has_group(group_xmlid):
+            raise AccessError(_("You are not allowed to %s.", action))

@@ -28,4 +28,8 @@ from . import test_ev_ocpp_hardening
 from . import test_ev_billing_batch
 from . import test_ev_billing_concurrency
 from . import test_ev_notification
+from . import test_ev_money_integrity
+from . import test_ev_money_routes
+from . import test_ev_trash_guarantees
+from . import test_ev_wallet_hold_concurrency
 from . import test_ev_session_portal

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
@@ -145,7 +145,7 @@ class TestEvAdminLevels(EvBillingCommon):
     def test_manager_cannot_do_administrator_work(self):
         env = self.env(user=self.user_manager)
         charger = env["ev.charger"].browse(self.charger_1.id)
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(AccessError):
             charger.set_password("s3cret-pass")
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
             charger.read(["password_hash"])

@@ -236,16 +236,24 @@ class TestEvBackend(HttpCase, EvWalletCommon):
             self.env["ev.bridge.setup.wizard"].with_user(self.user_admin).create({})
         )
         wizard.action_new_command_token()
-        self.assertTrue(wizard.new_command_token)
-        self.assertEqual(wizard.new_command_token, wizard.command_token)
+        # the reopened form shows the token once; the wizard's row then forgets it
+        token = wizard.web_read({"new_command_token": {}})[0]["new_command_token"]
+        self.assertTrue(token)
+        wizard.invalidate_recordset()
+        self.assertFalse(wizard.new_command_token)
+        self.assertEqual(token, wizard.command_token)
         wizard.action_save()
         self.assertEqual(
             self.env["ir.config_parameter"]
             .sudo()
             .get_param("ev_billing.bridge_command_token"),
-            wizard.new_command_token,
+            token,
         )
-        arch = wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        arch = (
+            self.env["ev.bridge.setup.wizard"]
+            .with_user(self.user_admin)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
         self.assertIn(
             '<field name="new_command_token" widget="CopyClipboardChar"', arch
         )

@@ -3,7 +3,7 @@ import json
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import EvBillingCommon
 
@@ -442,12 +442,18 @@ class TestEvBridgeSetup(EvBillingCommon):
             .create({"bridge_url": "http://bridge:8181", "command_token": "tok"})
         )
         wizard.action_generate_api_key()
+        # the form shows the key once, then the wizard row no longer holds it
+        api_key = wizard.web_read({"api_key": {}})[0]["api_key"]
+        self.assertTrue(api_key)
+        wizard.invalidate_recordset()
+        self.assertFalse(wizard.sudo().api_key)
+        self._assert_no_clear_secret("ev_bridge_setup_wizard", api_key)
+        self._assert_no_clear_secret("ev_bridge_setup_wizard", "tok")
         wizard.action_save()
+        self.assertFalse(wizard.exists())
         bridge_user = self.env.ref("ev_billing.user_ev_bridge")
         self.assertEqual(
-            self.env["res.users.apikeys"]._check_credentials(
-                scope="rpc", key=wizard.api_key
-            ),
+            self.env["res.users.apikeys"]._check_credentials(scope="rpc", key=api_key),
             bridge_user.id,
         )
         params = self.env["ir.config_parameter"].sudo()
@@ -455,6 +461,11 @@ class TestEvBridgeSetup(EvBillingCommon):
             params.get_param("ev_billing.bridge_url"), "http://bridge:8181"
         )
         self.assertEqual(params.get_param("ev_billing.bridge_command_token"), "tok")
+
+    def _assert_no_clear_secret(self, table, secret):
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT * FROM %s", SQL.identifier(table)))
+        self.assertNotIn(secret, repr(self.env.cr.fetchall()))
 
     def test_manager_cannot_touch_bridge_access(self):
         with self.assertRaises(AccessError):

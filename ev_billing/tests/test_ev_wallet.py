@@ -164,6 +164,7 @@ class TestEvWalletAccounting(EvWalletCommon):
         )
 
     def test_overdraft_session_billed_in_full_and_due_shown(self):
+        self.company.ev_wallet_min_balance = 0.0
         self._topup(50.0)
         ok, _reason = self.driver._ev_wallet_start_check()
         self.assertTrue(ok)
@@ -193,9 +194,16 @@ class TestEvWalletAccounting(EvWalletCommon):
         self._topup(99.99)
         self.assertFalse(self.driver._ev_wallet_start_check()[0])
         self._topup(0.01)
-        self.assertTrue(self.driver._ev_wallet_start_check()[0])
+        # the minimum is there, but it stays in the wallet as the reserve for parking
+        # and overstay fees: nothing is left to spend on energy
+        ok, reason = self.driver._ev_wallet_start_check()
+        self.assertFalse(ok)
+        self.assertIn("nothing is left", reason)
         self.company.ev_wallet_overdraft = 20.0
-        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 120.0)
+        self.assertTrue(self.driver._ev_wallet_start_check()[0])
+        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 20.0)
+        self._topup(30.0)
+        self.assertEqual(self.driver._ev_wallet_spendable_amount(), 50.0)
 
     def test_withdraw_is_an_outbound_payment(self):
         self._topup(300.0)
@@ -345,14 +353,15 @@ class TestEvWalletAccounting(EvWalletCommon):
         )
         self.env.invalidate_all()
         self._assert_audit_clean()
-        self.Ledger.with_user(self.user_manager)._ev_adjust(
+        adjustment = self.Ledger.with_user(self.user_manager)._ev_adjust(
             self.driver_2, 5.0, "test", company=self.company
         )
         self.env.flush_all()
+        # the wallet's balance is the running balance its last line recorded
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner SET ev_wallet_balance = 7 WHERE id = %s",
-                self.driver_2.id,
+                "UPDATE ev_wallet_transaction SET balance_after = 7 WHERE id = %s",
+                adjustment.id,
             )
         )
         self.assertTrue(

@@ -116,8 +116,10 @@ class TestEvWalletConcurrency(TransactionCase):
     def _state(self):
         with self.registry.cursor() as cr:
             cr.execute(
+                # the wallet's balance: the running balance of its last line
                 SQL(
-                    "SELECT ev_wallet_balance FROM res_partner WHERE id = %s",
+                    "SELECT balance_after FROM ev_wallet_transaction "
+                    "WHERE partner_id = %s ORDER BY id DESC LIMIT 1",
                     self.partner_id,
                 )
             )

@@ -1,7 +1,6 @@
 import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 
 class EvBridgeSetupWizard(models.TransientModel):
@@ -17,8 +16,13 @@ class EvBridgeSetupWizard(models.TransientModel):
         default=lambda self: self._param("ev_billing.bridge_url"),
         help="e.g. http://bridge:8181 — the bridge's COMMAND_HOST:COMMAND_PORT.",
     )
+    # Secrets never rest in this wizard's table: the command token has no column (it is
+    # read from and written to its system parameter), a new token and a new API key are
+    # emptied the moment the form has shown them once.
     command_token = fields.Char(
-        default=lambda self: self._param("ev_billing.bridge_command_token"),
+        compute="_compute_command_token",
+        inverse="_inverse_command_token",
+        store=False,
         help="The bridge's COMMAND_TOKEN: Odoo sends it with every command.",
     )
     new_command_token = fields.Char(
@@ -31,30 +35,50 @@ class EvBridgeSetupWizard(models.TransientModel):
         help="Set it as the bridge's ODOO_API_KEY. It is shown only now.",
     )
 
+    def _compute_command_token(self):
+        for wizard in self:
+            wizard.command_token = self._param("ev_billing.bridge_command_token")
+
+    def _inverse_command_token(self):
+        self._check_admin()
+        for wizard in self:
+            self.env["ir.config_parameter"].sudo().set_param(
+                "ev_billing.bridge_command_token", (wizard.command_token or "").strip()
+            )
+
+    def web_read(self, specification):
+        result = super().web_read(specification)
+        shown = [f for f in ("api_key", "new_command_token") if f in specification]
+        if shown:
+            # shown once: the secret now lives only in the administrator's browser
+            self.sudo().write(dict.fromkeys(shown, False))
+        return result
+
     @api.model
     def _param(self, key):
         self._check_admin()
         return self.env["ir.config_parameter"].sudo().get_param(key) or False
 
     def _check_admin(self):
-        if not self.env.user.has_group("ev_billing.group_ev_admin"):
-            raise AccessError(
-                _("Only an EV Administrator manages the bridge's access.")
-            )
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_admin", _("manage the bridge's access")
+        )
 
     def action_save(self):
         self._check_admin()
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("ev_billing.bridge_url", (self.bridge_url or "").strip())
-        params.set_param(
-            "ev_billing.bridge_command_token", (self.command_token or "").strip()
-        )
+        self.sudo().unlink()
         return {"type": "ir.actions.act_window_close"}
 
     def action_new_command_token(self):
         self._check_admin()
         token = secrets.token_urlsafe(32)
-        self.write({"command_token": token, "new_command_token": token})
+        # in force at once (the row must not keep it until Save), shown once below
+        self.env["ir.config_parameter"].sudo().set_param(
+            "ev_billing.bridge_command_token", token
+        )
+        self.new_command_token = token
         return self._reopen()
 
     def action_generate_api_key(self):

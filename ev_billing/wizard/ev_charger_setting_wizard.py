@@ -51,8 +51,9 @@ class EvChargerSettingWizard(models.TransientModel):
         }
 
     def action_apply(self):
-        if not self.env.user.has_group("ev_billing.group_ev_manager"):
-            raise UserError(_("Only an EV Manager changes charger settings."))
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_manager", _("change charger settings")
+        )
         action, payload = self._ocpp_command()
         answer = self.charger_id._bridge_command(action, payload)
         return self.charger_id._notify_answer(_("Charger setting"), answer)

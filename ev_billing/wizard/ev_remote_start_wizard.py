@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..models.ev_session import RemoteStartFailed
 
@@ -31,9 +30,20 @@ class EvRemoteStartWizard(models.TransientModel):
     currency_id = fields.Many2one(related="connector_id.company_id.currency_id")
     quote_amount = fields.Monetary(string="Price (VAT incl.)", compute="_compute_quote")
     quote_minutes = fields.Integer(string="Estimated Minutes", compute="_compute_quote")
-    wallet_balance = fields.Monetary(
-        related="partner_id.ev_wallet_balance", string="Wallet"
-    )
+    wallet_balance = fields.Monetary(string="Wallet", compute="_compute_wallet_balance")
+
+    @api.depends("partner_id", "connector_id")
+    def _compute_wallet_balance(self):
+        # the driver's wallet in the charger's company
+        for wizard in self:
+            company = wizard.connector_id.company_id or self.env.company
+            wizard.wallet_balance = (
+                wizard.partner_id.commercial_partner_id.with_company(
+                    company
+                ).ev_wallet_balance
+                if wizard.partner_id
+                else 0.0
+            )
 
     @api.depends("connector_id", "partner_id", "requested_kwh")
     def _compute_quote(self):
@@ -50,8 +60,9 @@ class EvRemoteStartWizard(models.TransientModel):
 
     def action_start(self):
         self.ensure_one()
-        if not self.env.user.has_group("ev_billing.group_ev_operator"):
-            raise UserError(_("Only EV Operators can start a charge remotely."))
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_operator", _("start a charge remotely")
+        )
         try:
             session = self.env["ev.session"]._ev_remote_start(
                 self.connector_id, self.partner_id, self.requested_kwh

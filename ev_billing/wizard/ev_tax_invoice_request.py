@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 
 class EvTaxInvoiceRequest(models.TransientModel):
@@ -73,10 +73,9 @@ class EvTaxInvoiceRequest(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.env.user.has_group("ev_billing.group_ev_manager"):
-            raise AccessError(
-                _("Only an EV Manager issues or records full tax invoices.")
-            )
+        self.env["res.users"]._ev_check_level(
+            "ev_billing.group_ev_manager", _("issue or record full tax invoices")
+        )
         if self.mode == "record":
             self.session_ids._ev_record_full_tax_invoice(self.external_number)
             return {"type": "ir.actions.act_window_close"}

@@ -28,10 +28,7 @@ class EvWalletOperation(models.TransientModel):
         "res.company", required=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    balance = fields.Monetary(
-        related="partner_id.commercial_partner_id.ev_wallet_balance",
-        string="Current Balance",
-    )
+    balance = fields.Monetary(string="Current Balance", compute="_compute_balance")
     amount = fields.Monetary(required=True)
     journal_id = fields.Many2one(
         "account.journal",
@@ -48,6 +45,18 @@ class EvWalletOperation(models.TransientModel):
         string="Direction",
         default="credit",
     )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_balance(self):
+        # the driver's wallet in the wizard's company, not a sum over companies
+        for wizard in self:
+            wizard.balance = (
+                wizard.partner_id.commercial_partner_id.with_company(
+                    wizard.company_id
+                ).ev_wallet_balance
+                if wizard.partner_id and wizard.company_id
+                else 0.0
+            )
 
     @api.depends("company_id", "operation")
     def _compute_journal_id(self):
