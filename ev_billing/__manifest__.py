@@ -71,6 +71,7 @@
         "data/ev_notification_data.xml",
         "views/ev_notification_views.xml",
         "views/ev_notification_portal_templates.xml",
+        "views/res_company_ev_settings_views.xml",
     ],
     "demo": [
         "demo/ev_billing_demo.xml",

@@ -4,7 +4,7 @@ import logging
 from werkzeug.exceptions import NotFound
 from werkzeug.urls import url_encode
 
-from odoo import _, http
+from odoo import _, fields, http
 from odoo.exceptions import AccessDenied, UserError
 from odoo.http import request
 
@@ -107,8 +107,26 @@ class EvLineLogin(http.Controller):
             "/ev/login?" + url_encode({"redirect": redirect, "error": message})
         )
 
+    @staticmethod
+    def _ev_line_friend_added(line_user_id, company, friendship_status_changed):
+        """With bot_prompt, LINE says ``friendship_status_changed=true`` when the driver
+        added the Official Account during login: LINE messages reach them from now on
+        (the webhook's follow event may come later, or not at all when the Messaging
+        channel's webhook is not set up)."""
+        if friendship_status_changed == "true":
+            request.env["res.partner"].sudo()._ev_line_follow(
+                line_user_id, True, fields.Datetime.now(), company
+            )
+
     @http.route(CALLBACK_PATH, type="http", auth="public", website=True, sitemap=False)
-    def ev_login_line_callback(self, code=None, state=None, error=None, **kwargs):
+    def ev_login_line_callback(
+        self,
+        code=None,
+        state=None,
+        error=None,
+        friendship_status_changed=None,
+        **kwargs,
+    ):
         flow = request.session.pop(SESSION_KEY, None)
         failed = _("LINE login did not succeed. Please try again.")
         if not flow or not isinstance(state, str):
@@ -149,6 +167,7 @@ class EvLineLogin(http.Controller):
                 user.partner_id._ev_link_line(line_user_id)
             except UserError as exc:
                 return self._ev_line_fail(flow, exc.args[0])
+            self._ev_line_friend_added(line_user_id, company, friendship_status_changed)
             return request.redirect(
                 "/my/account?" + url_encode({"ev_line_message": _("LINE linked.")})
             )
@@ -167,6 +186,7 @@ class EvLineLogin(http.Controller):
                     "phone number, then link LINE from My Account."
                 ),
             )
+        self._ev_line_friend_added(line_user_id, company, friendship_status_changed)
         try:
             return ev_log_in_user(user, flow["redirect"])
         except AccessDenied:

@@ -78,6 +78,27 @@ class ResCompany(models.Model):
     )
 
     # ----------------------------------------------------------------------------------
+    # EV Settings page: EV Administrators set these fields without Odoo's Settings
+    # ----------------------------------------------------------------------------------
+
+    @api.model
+    def action_ev_settings(self):
+        """The EV Settings form of the current company."""
+        self.env.company.check_access("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ev_billing.res_company_action_ev_settings"
+        )
+        action["res_id"] = self.env.company.id
+        return action
+
+    def action_ev_wallet_create_defaults(self):
+        """Create the wallet journal, deposit account and VAT that are still missing."""
+        self.check_access("write")
+        for company in self:
+            company._ev_wallet_accounting()
+        return True
+
+    # ----------------------------------------------------------------------------------
     # Defaults created for any chart of accounts
     # ----------------------------------------------------------------------------------
 

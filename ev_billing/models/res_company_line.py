@@ -11,14 +11,14 @@ class ResCompany(models.Model):
 
     ev_line_channel_access_token = fields.Char(
         string="LINE Channel Access Token",
-        groups="base.group_system",
+        groups="base.group_system,ev_billing.group_ev_admin",
         copy=False,
         help="Long-lived channel access token of the Messaging API channel "
         "(LINE Developers console › Messaging API).",
     )
     ev_line_channel_secret = fields.Char(
         string="LINE Channel Secret",
-        groups="base.group_system",
+        groups="base.group_system,ev_billing.group_ev_admin",
         copy=False,
         help="Signs the webhook requests of the LINE platform (Basic settings).",
     )

@@ -50,6 +50,8 @@ class FakeLineLogin:
         self.claim_overrides = {}
         self.sign_secret = None
         self.expect_bot_prompt = None
+        # LINE's friendship_status_changed on the callback ("true"/"false"), or None
+        self.friendship_status_changed = None
         self._codes = {}
         self._server = None
 
@@ -130,7 +132,14 @@ class FakeLineLogin:
         location = (
             params["redirect_uri"]
             + "?"
-            + urlencode({"code": code, "state": params["state"]})
+            + urlencode(
+                {"code": code, "state": params["state"]}
+                | (
+                    {"friendship_status_changed": self.friendship_status_changed}
+                    if self.friendship_status_changed is not None
+                    else {}
+                )
+            )
         )
         handler.send_header("Location", location)
         handler.end_headers()

@@ -131,6 +131,29 @@ class TestEvLineLogin(EvLineLoginCommon):
             1,
         )
 
+    def test_adding_the_official_account_during_login_switches_messages_to_line(self):
+        # the driver skipped the add-friend screen: LINE says nothing changed
+        self.line.friendship_status_changed = "false"
+        self._line_login()
+        self.assertFalse(self.line.errors)
+        partner = self.env["res.partner"].search(
+            [("ev_line_user_id", "=", self.line.user_id)]
+        )
+        self.assertFalse(partner.ev_line_followed)
+        # next login they add it: LINE says so on the callback
+        self.logout()
+        self.authenticate(None, None)
+        self.line.friendship_status_changed = "true"
+        response = self._line_login()
+        self.assertEqual(self._logged_in_uid(response), partner.user_ids.id)
+        partner.invalidate_recordset()
+        self.assertTrue(partner.ev_line_followed)
+        self.assertTrue(partner.ev_line_follow_date)
+        self.company.sudo().ev_line_channel_access_token = "messaging-token"
+        self.assertEqual(
+            self.env["ev.notification"]._ev_channel_for(partner, self.company), "line"
+        )
+
     def test_untrusted_id_tokens_are_refused(self):
         cases = {
             "signed with another secret": ("sign_secret", "f" * 32),

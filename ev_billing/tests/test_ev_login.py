@@ -478,16 +478,10 @@ class TestEvLoginSettings(EvBillingCommon):
     """Driver login settings belong to EV Administrators."""
 
     def test_ev_administrator_sets_driver_login(self):
-        # Odoo's Settings screen needs Administration/Settings besides the EV level.
-        settings_admin = new_test_user(
-            self.env,
-            login="ev_settings_admin",
-            groups="ev_billing.group_ev_admin,base.group_system",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
-        Settings = self.env["res.config.settings"].with_user(settings_admin)
-        settings = Settings.with_company(self.company).create(
+        # EV Settings: the EV level alone, no Administration/Settings
+        Company = self.env["res.company"].with_user(self.user_admin)
+        self.assertFalse(self.user_admin.has_group("base.group_system"))
+        Company.browse(self.company.id).write(
             {
                 "ev_driver_self_signup": False,
                 "ev_login_max_codes_per_number": 3,
@@ -497,7 +491,6 @@ class TestEvLoginSettings(EvBillingCommon):
                 "ev_line_login_bot_prompt": "normal",
             }
         )
-        settings.execute()
         company = self.company.sudo()
         self.assertEqual(
             (

@@ -683,9 +683,18 @@ class TestEvNotificationAccess(EvNotificationCommon):
                 )
         with self.assertRaises(AccessError):
             topup.with_user(self.user_internal).read(["subject"])
-        # the channel's secrets are for the settings' administrators only
-        with self.assertRaises(AccessError):
-            self.company.with_user(self.user_admin).read(["ev_line_channel_secret"])
+        # the channel's secrets are for EV Administrators only (EV Settings)
+        for user in (self.user_viewer, self.user_operator, self.user_manager):
+            with self.assertRaises(AccessError):
+                self.company.with_user(user).read(["ev_line_channel_secret"])
+        self.company.with_user(self.user_admin).write(
+            {"ev_line_channel_secret": "ev-admin-secret"}
+        )
+        self.assertEqual(
+            self.company.with_user(self.user_admin).ev_line_channel_secret,
+            "ev-admin-secret",
+        )
+        # Odoo's Settings app keeps working for system administrators
         settings_admin = new_test_user(
             self.env,
             login="line_settings",
