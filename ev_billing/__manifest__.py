@@ -62,6 +62,7 @@
         "report/ev_owner_statement_report.xml",
         "views/ev_owner_portal_templates.xml",
         "views/ev_overview_views.xml",
+        "views/ev_session_portal_templates.xml",
         "views/ev_billing_menus.xml",
         "views/res_config_settings_login_views.xml",
         "views/ev_login_templates.xml",

@@ -4,7 +4,10 @@ Each virtual charger is the ``ocpp`` library's ChargePoint in the charge-point
 role. It boots, sends heartbeats and status, and runs charging sessions in a
 loop: plug in, Authorize, StartTransaction, MeterValues every
 ``--meter-interval`` seconds following a power curve, StopTransaction, unplug.
-It answers every Core command (RemoteStart/Stop, Reset, UnlockConnector,
+A RemoteStartTransaction starts a session at once on the given connector with
+the given idTag (the driver's QR page in Odoo) and it runs until a
+RemoteStopTransaction; with an empty ``--tags`` the chargers wait for those
+only. It answers every Core command (RemoteStart/Stop, Reset, UnlockConnector,
 ChangeAvailability, TriggerMessage, Get/ChangeConfiguration, ClearCache,
 SetChargingProfile). When the connection drops it reconnects with backoff and,
 like real chargers, replays the StartTransaction/StopTransaction it never got
@@ -85,19 +88,25 @@ class SimulatedChargePoint(ChargePoint):
     def _answer(self, action, default):
         return self.answers.get(action, default)
 
-    def _notify(self, action, **kwargs):
+    def _notify(self, action, owner=True, **kwargs):
+        """Record a command; tell the virtual charger unless it was refused."""
         self.received.append((action, kwargs))
-        if self.owner is not None:
+        if owner and self.owner is not None:
             self.owner.on_command(action, kwargs)
 
     @on(Action.remote_start_transaction)
     def on_remote_start(self, id_tag, **kwargs):
-        self._notify("RemoteStartTransaction", id_tag=id_tag, **kwargs)
-        return call_result.RemoteStartTransaction(
-            status=self._answer(
-                "RemoteStartTransaction", RemoteStartStopStatus.accepted
-            )
+        default = RemoteStartStopStatus.accepted
+        if self.owner is not None and self.owner.busy:
+            default = RemoteStartStopStatus.rejected  # one session per connector
+        status = self._answer("RemoteStartTransaction", default)
+        self._notify(
+            "RemoteStartTransaction",
+            owner=status == RemoteStartStopStatus.accepted,
+            id_tag=id_tag,
+            **kwargs,
         )
+        return call_result.RemoteStartTransaction(status=status)
 
     @on(Action.remote_stop_transaction)
     def on_remote_stop(self, transaction_id, **kwargs):
@@ -221,6 +230,7 @@ class VirtualCharger:
         vendor="EVSim",
         model="Sim-1",
         soc_start=(20, 60),
+        remote_session_seconds=3600.0,
     ):
         self.url = url
         self.identity = identity
@@ -229,7 +239,7 @@ class VirtualCharger:
         self.heartbeat_interval = heartbeat_interval
         self.power_kw = power_kw
         self.curve = curve
-        self.tags = list(tags)
+        self.tags = [tag for tag in tags if tag]  # none: only remote starts
         self.plug_delay = plug_delay
         self.session_seconds = session_seconds
         self.idle_seconds = idle_seconds
@@ -238,6 +248,11 @@ class VirtualCharger:
         self.vendor = vendor
         self.model = model
         self.soc_start = soc_start
+        # A session started from Odoo runs until Odoo (or the bridge, at the bought
+        # energy) stops it, or at most this long.
+        self.remote_session_seconds = remote_session_seconds
+        self._remote_tag = None
+        self._remote_connector = 1
         self.meter_wh = random.randint(0, 5_000_000)
         self.cp = None
         self.pending = []  # unanswered Start/Stop requests, replayed after reconnect
@@ -265,9 +280,15 @@ class VirtualCharger:
             "connection lost while waiting for %s" % type(request).__name__
         )
 
+    @property
+    def busy(self):
+        """A session runs (or is about to): a RemoteStartTransaction is refused."""
+        return self.transaction_id is not None or self.remote_start.is_set()
+
     def on_command(self, action, kwargs):
         if action == "RemoteStartTransaction":
             self._remote_tag = kwargs.get("id_tag")
+            self._remote_connector = kwargs.get("connector_id") or 1
             self.remote_start.set()
         elif (
             action == "RemoteStopTransaction"
@@ -378,10 +399,42 @@ class VirtualCharger:
             return self.power_kw * 1000 * max(0.1, (100 - soc) / 20)
         return self.power_kw * 1000
 
+    async def _wait_for_remote_start(self):
+        """Idle until a RemoteStartTransaction arrives (True) or, when the charger has
+        RFID cards to play, until the next card tap (False)."""
+        if not self.tags:
+            await self.remote_start.wait()
+            return True
+        try:
+            await asyncio.wait_for(
+                self.remote_start.wait(), timeout=random.uniform(*self.idle_seconds)
+            )
+        except asyncio.TimeoutError:
+            return False
+        return True
+
     async def _scenario(self):
         while self.sessions == 0 or self.completed_sessions < self.sessions:
-            await asyncio.sleep(random.uniform(*self.idle_seconds))
+            remote = await self._wait_for_remote_start()
             await self._connected.wait()
+            if remote:
+                # Started from the central system (e.g. a driver's QR page): the car is
+                # plugged in and the idTag was authorised there, so no Authorize.
+                await self._send(
+                    call.StatusNotification(
+                        connector_id=self._remote_connector,
+                        error_code=ChargePointErrorCode.no_error,
+                        status=ChargePointStatus.preparing,
+                        timestamp=utc_now(),
+                    )
+                )
+                await self._charge(
+                    self._remote_tag,
+                    connector_id=self._remote_connector,
+                    seconds=self.remote_session_seconds,
+                )
+                self.completed_sessions += 1
+                continue
             tag = random.choice(self.tags)
             await self._send(
                 call.StatusNotification(
@@ -407,13 +460,14 @@ class VirtualCharger:
             await self._charge(tag)
             self.completed_sessions += 1
 
-    async def _charge(self, tag):
+    async def _charge(self, tag, connector_id=1, seconds=None):
         start = call.StartTransaction(
-            connector_id=1,
+            connector_id=connector_id,
             id_tag=tag,
             meter_start=int(self.meter_wh),
             timestamp=utc_now(),
         )
+        self.remote_stop.clear()
         answer = await self._send(start)
         while (
             answer is None and start in self.pending
@@ -421,19 +475,19 @@ class VirtualCharger:
             await asyncio.sleep(0.2)
         if answer is not None:
             self.transaction_id = answer.transaction_id
+        self.remote_start.clear()  # from now on `busy` because of the transaction
         await self._send(
             call.StatusNotification(
-                connector_id=1,
+                connector_id=connector_id,
                 error_code=ChargePointErrorCode.no_error,
                 status=ChargePointStatus.charging,
                 timestamp=utc_now(),
             )
         )
         soc = random.randint(*self.soc_start)
-        self.remote_stop.clear()
         elapsed = 0.0
         reason = "Local"
-        while elapsed < self.session_seconds:
+        while elapsed < (self.session_seconds if seconds is None else seconds):
             try:
                 await asyncio.wait_for(
                     self.remote_stop.wait(), timeout=self.meter_interval
@@ -448,7 +502,7 @@ class VirtualCharger:
             soc = min(100, soc + power * self.meter_interval / 3600.0 / 600)
             await self._send(
                 call.MeterValues(
-                    connector_id=1,
+                    connector_id=connector_id,
                     transaction_id=self.transaction_id,
                     meter_value=energy_sample(self.meter_wh, power, int(soc)),
                 )
@@ -464,7 +518,7 @@ class VirtualCharger:
         self.transaction_id = None
         await self._send(
             call.StatusNotification(
-                connector_id=1,
+                connector_id=connector_id,
                 error_code=ChargePointErrorCode.no_error,
                 status=ChargePointStatus.finishing,
                 timestamp=utc_now(),
@@ -472,7 +526,7 @@ class VirtualCharger:
         )
         await self._send(
             call.StatusNotification(
-                connector_id=1,
+                connector_id=connector_id,
                 error_code=ChargePointErrorCode.no_error,
                 status=ChargePointStatus.available,
                 timestamp=utc_now(),
@@ -516,7 +570,19 @@ def parse_args(argv):
         default="taper",
         help="taper above 80%% SoC",
     )
-    parser.add_argument("--tags", default="SIMTAG", help="comma-separated RFID idTags")
+    parser.add_argument(
+        "--tags",
+        default="SIMTAG",
+        help="comma-separated RFID idTags tapped between sessions; empty: the "
+        "chargers only charge when started remotely (RemoteStartTransaction)",
+    )
+    parser.add_argument(
+        "--remote-session-seconds",
+        type=float,
+        default=3600.0,
+        help="longest session started by RemoteStartTransaction (it runs until "
+        "RemoteStopTransaction otherwise)",
+    )
     parser.add_argument(
         "--session-seconds", type=float, default=60.0, help="charging time per session"
     )
@@ -563,6 +629,7 @@ async def run(args):
             _pair(args.idle_seconds),
             args.sessions,
             _pair(args.reconnect),
+            remote_session_seconds=args.remote_session_seconds,
         )
         for index in range(1, args.count + 1)
     ]

@@ -6,3 +6,4 @@ from . import owner_portal
 from . import login
 from . import line_login
 from . import line
+from . import session

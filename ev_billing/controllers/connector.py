@@ -4,7 +4,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.urls import url_encode
 
 from odoo import _, http
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -15,12 +15,11 @@ STARTABLE_STATUSES = ("Available", "Preparing")
 
 
 class EvConnectorPage(CustomerPortal):
-    """The page a driver reaches by scanning the QR code on a connector, and their
-    session page.
+    """The page a driver reaches by scanning the QR code on a connector.
 
     The connector is found by its token on every request (hr_attendance's kiosk
-    pattern); a session is shown only to its own driver (portal
-    ``_document_check_access``).
+    pattern). Starting sends the driver to their live session page
+    (controllers/session.py).
     """
 
     @staticmethod
@@ -143,73 +142,3 @@ class EvConnectorPage(CustomerPortal):
             else:
                 return request.redirect(f"/my/ev/sessions/{session.id}")
         return request.redirect(f"/ev/c/{access_token}?" + url_encode({"error": error}))
-
-    # ------------------------------------------------------------------
-    # The driver's session
-    # ------------------------------------------------------------------
-
-    def _ev_session_check_access(self, session_id):
-        """The driver's own session (sudo), or None: another driver's session is never
-        shown.
-        """
-        try:
-            session = self._document_check_access("ev.session", session_id)
-        except (AccessError, MissingError):
-            return None
-        # sudo as the driver (not as superuser): the charger's chatter says who stopped
-        # it
-        return request.env["ev.session"].sudo().browse(session.id)
-
-    @http.route(
-        "/my/ev/sessions/<int:session_id>", type="http", auth="user", website=True
-    )
-    def portal_my_ev_session(self, session_id, error=None, message=None, **kwargs):
-        session = self._ev_session_check_access(session_id)
-        if not session:
-            raise NotFound()
-        estimate = False
-        if (
-            session.state in ("charging", "finishing")
-            and session.energy_kwh > 0
-            and session.station_id.tariff_id
-        ):
-            try:
-                estimate = session.station_id.tariff_id._ev_quote(
-                    session.energy_kwh,
-                    tier=session.ev_tier or session.partner_id.ev_tier or "member",
-                    connector=session.connector_id,
-                )["amount_total"]
-            except UserError:
-                estimate = False
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {
-                "page_name": "ev_session",
-                "session": session,
-                "currency": session.currency_id,
-                "estimate": estimate,
-                "error": error,
-                "message": message,
-            }
-        )
-        return request.render("ev_billing.portal_my_ev_session", values)
-
-    @http.route(
-        "/my/ev/sessions/<int:session_id>/stop",
-        type="http",
-        auth="user",
-        methods=["POST"],
-        website=True,
-    )
-    def portal_my_ev_session_stop(self, session_id, **kwargs):
-        session = self._ev_session_check_access(session_id)
-        if not session:
-            raise NotFound()
-        params = {}
-        try:
-            session.action_remote_stop()
-        except UserError as exc:
-            params["error"] = _("The charger could not be stopped: %s", exc.args[0])
-        else:
-            params["message"] = _("Stop sent to the charger.")
-        return request.redirect(f"/my/ev/sessions/{session.id}?" + url_encode(params))

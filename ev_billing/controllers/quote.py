@@ -62,6 +62,7 @@ class EvQuoteController(http.Controller):
             )
         except UserError as error:
             return {"error": "invalid", "message": str(error)}
+        result["currency_id"] = station.currency_id.id  # for formatCurrency
         result["connector"] = connector.name
         result["station"] = station.name
         return result

@@ -54,3 +54,4 @@ from . import res_partner_line_webhook
 from . import ev_notification
 from . import ev_session_notification
 from . import ev_wallet_transaction_notification
+from . import ev_session_portal

@@ -321,11 +321,13 @@ class EvSession(models.Model):
                 )
             )
 
-    @api.depends("station_id.code", "transaction_id")
+    @api.depends("station_id")
     def _compute_name(self):
+        # Given once at creation and never changed (not by the OCPP transaction id
+        # arriving, nor by renaming the station): the name the driver follows on the
+        # live page is the one on the receipt.
         for session in self:
-            number = session.transaction_id or session.id or 0
-            session.name = f"{session.station_id.code or 'EV'}/{number}"
+            session.name = f"{session.station_id.code or 'EV'}/{session.id or 0}"
 
     @api.depends("meter_start", "meter_stop", "meter_last", "stop_time")
     def _compute_energy_kwh(self):

@@ -33,3 +33,4 @@ from . import test_ev_money_routes
 from . import test_ev_trash_guarantees
 from . import test_ev_wallet_hold_concurrency
 from . import test_ev_settings
+from . import test_ev_session_portal

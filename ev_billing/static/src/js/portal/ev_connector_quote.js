@@ -2,6 +2,8 @@
 
 import publicWidget from "@web/legacy/js/public/public_widget";
 import { rpc } from "@web/core/network/rpc";
+import { formatCurrency } from "@web/core/currency";
+import { _t } from "@web/core/l10n/translation";
 import { debounce } from "@web/core/utils/timing";
 
 /**
@@ -33,15 +35,16 @@ publicWidget.registry.EvConnectorQuote = publicWidget.Widget.extend({
         this._quote();
     },
 
-    _money(amount, currency) {
-        const text = amount.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-        return `${text} ${currency}`;
+    _money(amount, currencyId) {
+        return formatCurrency(amount, currencyId);
     },
 
     _duration(minutes) {
         const hours = Math.floor(minutes / 60);
         const rest = String(minutes % 60).padStart(2, "0");
-        return hours ? `${hours} h ${rest} min` : `${minutes} min`;
+        return hours
+            ? _t("%(hours)s h %(minutes)s min", { hours, minutes: rest })
+            : _t("%(minutes)s min", { minutes });
     },
 
     _setText(selector, text) {
@@ -69,8 +72,8 @@ publicWidget.registry.EvConnectorQuote = publicWidget.Widget.extend({
             return;
         }
         this._setText(".o_ev_quote_kwh", String(result.kwh));
-        this._setText(".o_ev_quote_total", this._money(result.amount_total, result.currency));
-        this._setText(".o_ev_quote_vat", this._money(result.amount_vat, result.currency));
+        this._setText(".o_ev_quote_total", this._money(result.amount_total, result.currency_id));
+        this._setText(".o_ev_quote_vat", this._money(result.amount_vat, result.currency_id));
         this._setText(".o_ev_quote_duration", this._duration(result.duration_minutes));
         const lines = this.quoteEl.querySelector(".o_ev_quote_lines");
         lines.replaceChildren(
@@ -80,7 +83,7 @@ publicWidget.registry.EvConnectorQuote = publicWidget.Widget.extend({
                 const label = document.createElement("span");
                 label.textContent = `${line.label} (${line.quantity} ${line.uom})`;
                 const amount = document.createElement("span");
-                amount.textContent = this._money(line.amount, result.currency);
+                amount.textContent = this._money(line.amount, result.currency_id);
                 row.append(label, amount);
                 return row;
             })
