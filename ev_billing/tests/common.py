@@ -4,6 +4,7 @@ from unittest import TestCase
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
 
@@ -139,6 +140,28 @@ class EvBillingCommon(TransactionCase):
                 "company_id": cls.company.id,
             }
         )
+
+    @classmethod
+    def _ev_flat_tariff(cls, name, price=7.0):
+        """A Member tariff at one energy price, on-peak and off-peak alike, assigned to
+        the test station."""
+        tariff = cls.env["ev.tariff"].create(
+            {
+                "name": name,
+                "company_id": cls.company.id,
+                "rate_ids": [
+                    Command.create(
+                        {
+                            "tier": "member",
+                            "energy_price_on_peak": price,
+                            "energy_price_off_peak": price,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.station.tariff_id = tariff
+        return tariff
 
     @classmethod
     def _ev_trash_entry(cls, record):

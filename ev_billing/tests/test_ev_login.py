@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command, fields, http
+from odoo import fields, http
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -26,22 +26,7 @@ class EvLoginCommon(HttpCase, EvBillingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tariff = cls.env["ev.tariff"].create(
-            {
-                "name": "Flat Login Tariff",
-                "company_id": cls.company.id,
-                "rate_ids": [
-                    Command.create(
-                        {
-                            "tier": "member",
-                            "energy_price_on_peak": 7.0,
-                            "energy_price_off_peak": 7.0,
-                        }
-                    )
-                ],
-            }
-        )
-        cls.station.tariff_id = cls.tariff
+        cls.tariff = cls._ev_flat_tariff("Flat Login Tariff")
         cls.connector = cls.connector_1_1
         cls.connector._set_ocpp_status("Available")
         cls.qr_page = f"/ev/c/{cls.connector.access_token}"

@@ -22,22 +22,7 @@ class EvMoneyCommon(EvWalletCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tariff = cls.env["ev.tariff"].create(
-            {
-                "name": "Flat 7",
-                "company_id": cls.company.id,
-                "rate_ids": [
-                    Command.create(
-                        {
-                            "tier": "member",
-                            "energy_price_on_peak": 7.0,
-                            "energy_price_off_peak": 7.0,
-                        }
-                    )
-                ],
-            }
-        )
-        cls.station.tariff_id = cls.tariff
+        cls.tariff = cls._ev_flat_tariff("Flat 7")
         cls.company.write({"ev_wallet_min_balance": 50.0, "ev_wallet_overdraft": 0.0})
         cls.card = cls.env["ev.id.tag"].create(
             {

@@ -55,22 +55,7 @@ class EvSessionPortalCommon(EvWalletCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tariff = cls.env["ev.tariff"].create(
-            {
-                "name": "Flat Portal Tariff",
-                "company_id": cls.company.id,
-                "rate_ids": [
-                    Command.create(
-                        {
-                            "tier": "member",
-                            "energy_price_on_peak": 7.0,
-                            "energy_price_off_peak": 7.0,
-                        }
-                    ),
-                ],
-            }
-        )
-        cls.station.tariff_id = cls.tariff
+        cls.tariff = cls._ev_flat_tariff("Flat Portal Tariff")
         cls.connector.write({"connector_type": "ccs2", "max_power_kw": 22.0})
         cls.connector._set_ocpp_status("Available")
         cls.page = f"/ev/c/{cls.connector.access_token}"
