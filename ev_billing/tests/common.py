@@ -9,7 +9,33 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
 
 
-class EvBillingCommon(TransactionCase):
+class EvTariffFixture:
+    """Tariffs the test bases share (with ``cls.company`` and ``cls.station``)."""
+
+    @classmethod
+    def _ev_flat_tariff(cls, name, price=7.0):
+        """A Member tariff at one energy price, on-peak and off-peak alike, assigned to
+        the test station."""
+        tariff = cls.env["ev.tariff"].create(
+            {
+                "name": name,
+                "company_id": cls.company.id,
+                "rate_ids": [
+                    Command.create(
+                        {
+                            "tier": "member",
+                            "energy_price_on_peak": price,
+                            "energy_price_off_peak": price,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.station.tariff_id = tariff
+        return tariff
+
+
+class EvBillingCommon(EvTariffFixture, TransactionCase):
     """Shared EV Billing fixture: one company with a station, two chargers with
     connectors, two drivers with RFID cards, and one user per EV admin level.
 
@@ -140,28 +166,6 @@ class EvBillingCommon(TransactionCase):
                 "company_id": cls.company.id,
             }
         )
-
-    @classmethod
-    def _ev_flat_tariff(cls, name, price=7.0):
-        """A Member tariff at one energy price, on-peak and off-peak alike, assigned to
-        the test station."""
-        tariff = cls.env["ev.tariff"].create(
-            {
-                "name": name,
-                "company_id": cls.company.id,
-                "rate_ids": [
-                    Command.create(
-                        {
-                            "tier": "member",
-                            "energy_price_on_peak": price,
-                            "energy_price_off_peak": price,
-                        }
-                    )
-                ],
-            }
-        )
-        cls.station.tariff_id = tariff
-        return tariff
 
     @classmethod
     def _ev_trash_entry(cls, record):

@@ -5,8 +5,10 @@ from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import EvTariffFixture
 
-class EvWalletCommon(AccountTestInvoicingCommon):
+
+class EvWalletCommon(EvTariffFixture, AccountTestInvoicingCommon):
     """Wallet fixture on a company with a real chart of accounts (generic_coa): one
     station with an analytic account, one charger, two drivers (one with a portal user)
     and one user per EV admin level."""
