@@ -14,6 +14,7 @@ import asyncio
 import base64
 import json
 import threading
+from contextlib import ExitStack
 from itertools import count
 
 import pytest
@@ -157,6 +158,7 @@ class LiveBridge:
         )
         self.run(self.bridge.start())
         self.ws = None
+        self.connection = ExitStack()
         self.probes = count()
 
     def run(self, coro, timeout=30):
@@ -164,17 +166,18 @@ class LiveBridge:
 
     def open(self):
         token = base64.b64encode(b"CP-1:secret").decode()
-        self.ws = connect(
-            "ws://127.0.0.1:%s/ocpp/CP-1" % self.bridge.ocpp_port,
-            subprotocols=["ocpp1.6"],
-            additional_headers={"Authorization": "Basic " + token},
-            max_size=None,
-            open_timeout=10,
+        self.ws = self.connection.enter_context(
+            connect(
+                "ws://127.0.0.1:%s/ocpp/CP-1" % self.bridge.ocpp_port,
+                subprotocols=["ocpp1.6"],
+                additional_headers={"Authorization": "Basic " + token},
+                max_size=None,
+                open_timeout=10,
+            )
         )
 
     def close(self):
-        if self.ws is not None:
-            self.ws.close()
+        self.connection.close()
         self.run(self.bridge.stop())
         self.run(self.odoo.close())
         self.loop.call_soon_threadsafe(self.loop.stop)
