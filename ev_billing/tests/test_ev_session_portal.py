@@ -614,3 +614,61 @@ class TestEvDriverPagesFitPhones(HttpCase, EvSessionPortalCommon):
                 self.browser_js(
                     url, OVERFLOW_CHECK, ready=ready, login="w_portal", timeout=60
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestEvDriverPagesInThai(HttpCase, EvSessionPortalCommon):
+    """A driver whose language is Thai reads the QR page, the live page, the receipt
+    and My Charging in Thai, in headless Chromium at phone size."""
+
+    browser_size = "390x844"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("th_TH")
+        cls.env["ir.module.module"]._load_module_terms(["ev_billing"], ["th_TH"])
+        cls.env["res.users"].search([("login", "=", "w_portal")]).lang = "th_TH"
+
+    def _check_thai(self, url, ready, *texts):
+        wanted = json.dumps(texts)
+        code = f"""
+            const text = document.body.innerText;
+            const missing = {wanted}.filter((t) => !text.includes(t));
+            if (missing.length) {{
+                console.error(`{url} lacks its Thai: ${{missing.join(" | ")}}`);
+            }} else {{
+                console.log("test successful");
+            }}
+        """
+        self.browser_js(url, code, ready=ready, login="w_portal", timeout=60)
+
+    def test_qr_live_receipt_and_my_charging_in_thai(self):
+        done = self._session(7.0, kwh=1, stop=datetime(2025, 3, 3, 8, 0))
+        done.write({"energy_off_peak_kwh": 1, "amount_energy_off_peak": 7.0})
+        self.Ledger._ev_bill_sessions(done)
+        charging = self._charging_session(energy_wh=2500, power_w=7200.0, soc=48)
+        self._check_thai(
+            self.page,
+            "!document.querySelector('.o_ev_quote_total').textContent.includes('…')",
+            "เริ่มชาร์จ",
+            "รวม VAT แล้ว",
+        )
+        self._check_thai(
+            f"/my/ev/sessions/{charging.id}",
+            "!!document.querySelector('.o_ev_live[data-live-source]')",
+            "ยอดถึงตอนนี้ (รวม VAT)",
+            "กำลังไฟ",
+        )
+        self._check_thai(
+            f"/my/ev/sessions/{done.id}",
+            "!!document.querySelector('.o_ev_receipt')",
+            "ใบเสร็จ",
+            done.abbreviated_invoice_number,
+        )
+        self._check_thai(
+            "/my/ev/sessions",
+            "!!document.querySelector('.o_ev_session_card')",
+            "การชาร์จของฉัน",
+            "ดูใบกำกับภาษี",
+        )
