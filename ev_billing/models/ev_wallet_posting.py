@@ -353,7 +353,10 @@ class EvWalletTransaction(models.Model):
         one by one and sends the failing one to review).
         """
         sessions = sessions.sudo().with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
+            mail_notrack=True,
         )
         todo = sessions.filtered(lambda s: s.state == "done" and not s.invoice_id)
         if not todo:
@@ -384,7 +387,10 @@ class EvWalletTransaction(models.Model):
             .sudo()
             .with_company(company)
             .with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                mail_notrack=True,
             )
         )
         sessions = sessions.sorted(lambda s: (s.stop_time or s.write_date, s.id))
@@ -544,7 +550,10 @@ class EvWalletTransaction(models.Model):
             .sudo()
             .with_company(company)
             .with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                mail_notrack=True,
             )
             .create(vals_list)
         )
