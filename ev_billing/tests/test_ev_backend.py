@@ -235,9 +235,11 @@ class TestEvBackend(HttpCase, EvWalletCommon):
         wizard = (
             self.env["ev.bridge.setup.wizard"].with_user(self.user_admin).create({})
         )
-        wizard.action_new_command_token()
-        # the reopened form shows the token once; the wizard's row then forgets it
-        token = wizard.web_read({"new_command_token": {}})[0]["new_command_token"]
+        action = wizard.action_new_command_token()
+        # the reopened form shows the token once; the wizard's row never holds it
+        token = wizard.with_context(**action["context"]).web_read(
+            {"new_command_token": {}}
+        )[0]["new_command_token"]
         self.assertTrue(token)
         wizard.invalidate_recordset()
         self.assertFalse(wizard.new_command_token)

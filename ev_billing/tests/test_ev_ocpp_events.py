@@ -441,9 +441,11 @@ class TestEvBridgeSetup(EvBillingCommon):
             .with_user(self.user_admin)
             .create({"bridge_url": "http://bridge:8181", "command_token": "tok"})
         )
-        wizard.action_generate_api_key()
-        # the form shows the key once, then the wizard row no longer holds it
-        api_key = wizard.web_read({"api_key": {}})[0]["api_key"]
+        action = wizard.action_generate_api_key()
+        # the form shows the key once; the wizard's row never holds it
+        api_key = wizard.with_context(**action["context"]).web_read({"api_key": {}})[0][
+            "api_key"
+        ]
         self.assertTrue(api_key)
         wizard.invalidate_recordset()
         self.assertFalse(wizard.sudo().api_key)

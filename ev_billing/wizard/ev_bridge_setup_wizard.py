@@ -17,8 +17,8 @@ class EvBridgeSetupWizard(models.TransientModel):
         help="e.g. http://bridge:8181 — the bridge's COMMAND_HOST:COMMAND_PORT.",
     )
     # Secrets never rest in this wizard's table: the command token has no column (it is
-    # read from and written to its system parameter), a new token and a new API key are
-    # emptied the moment the form has shown them once.
+    # read from and written to its system parameter), and a new token or API key
+    # travels to the administrator's browser in the reopened form's context only.
     command_token = fields.Char(
         compute="_compute_command_token",
         inverse="_inverse_command_token",
@@ -26,12 +26,12 @@ class EvBridgeSetupWizard(models.TransientModel):
         help="The bridge's COMMAND_TOKEN: Odoo sends it with every command.",
     )
     new_command_token = fields.Char(
-        readonly=True,
+        compute="_compute_shown_once",
         help="Set it as the bridge's COMMAND_TOKEN. It is shown only now.",
     )
     api_key = fields.Char(
         string="New API Key",
-        readonly=True,
+        compute="_compute_shown_once",
         help="Set it as the bridge's ODOO_API_KEY. It is shown only now.",
     )
 
@@ -46,13 +46,11 @@ class EvBridgeSetupWizard(models.TransientModel):
                 "ev_billing.bridge_command_token", (wizard.command_token or "").strip()
             )
 
-    def web_read(self, specification):
-        result = super().web_read(specification)
-        shown = [f for f in ("api_key", "new_command_token") if f in specification]
-        if shown:
-            # shown once: the secret now lives only in the administrator's browser
-            self.sudo().write(dict.fromkeys(shown, False))
-        return result
+    @api.depends_context("ev_new_command_token", "ev_new_api_key")
+    def _compute_shown_once(self):
+        for wizard in self:
+            wizard.new_command_token = self.env.context.get("ev_new_command_token")
+            wizard.api_key = self.env.context.get("ev_new_api_key")
 
     @api.model
     def _param(self, key):
@@ -78,27 +76,27 @@ class EvBridgeSetupWizard(models.TransientModel):
         self.env["ir.config_parameter"].sudo().set_param(
             "ev_billing.bridge_command_token", token
         )
-        self.new_command_token = token
-        return self._reopen()
+        return self._reopen(ev_new_command_token=token)
 
     def action_generate_api_key(self):
         """A new key for the technical user; older keys keep working until revoked in
         Settings › Users."""
         self._check_admin()
         bridge_user = self.env.ref("ev_billing.user_ev_bridge")
-        self.api_key = (
+        api_key = (
             self.env["res.users.apikeys"]
             .with_user(bridge_user)
             .sudo()
             ._generate(None, _("ev_ocpp_bridge (by %s)", self.env.user.name), None)
         )
-        return self._reopen()
+        return self._reopen(ev_new_api_key=api_key)
 
-    def _reopen(self):
+    def _reopen(self, **shown_once):
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
+            "context": shown_once,
         }
