@@ -162,7 +162,7 @@ class EvSession(models.Model):
     def _ev_receipt_token(self):
         return hmac(self.env(su=True), RECEIPT_SCOPE, self.id)
 
-    def _ev_receipt_url(self):
+    def _ev_line_receipt_url(self):
         """Link to the abbreviated tax invoice, for the driver without logging in."""
         return (
             f"{self._ev_base_url()}/ev/receipt/{self.id}"
@@ -379,7 +379,7 @@ class EvSession(models.Model):
             "total": [_("Total (VAT incl.)"), self._ev_money(self.amount_total)],
             "button": {
                 "label": _("Tax invoice (PDF)"),
-                "url": self._ev_receipt_url(),
+                "url": self._ev_line_receipt_url(),
             },
             "alt_text": _(
                 "Charging finished at %(station)s: %(kwh)s, total %(total)s. "

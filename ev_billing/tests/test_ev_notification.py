@@ -437,7 +437,7 @@ class TestEvNotificationEmail(EvNotificationCommon):
         self.assertEqual(mail.recipient_ids, self.driver_1)
         self.assertEqual(mail.subject, "Charging finished")
         self.assertIn(session.abbreviated_invoice_number, mail.body_html)
-        self.assertIn(session._ev_receipt_url(), mail.body_html)
+        self.assertIn(session._ev_line_receipt_url(), mail.body_html)
         # the abbreviated tax invoice is attached (HTML in tests: no wkhtmltopdf run)
         self.assertEqual(len(mail.attachment_ids), 1)
         self.assertTrue(
