@@ -2,6 +2,7 @@ import logging
 from datetime import datetime, timezone
 
 from psycopg2 import IntegrityError
+from werkzeug.exceptions import BadRequest
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -431,7 +432,11 @@ def _parse_time(value):
     UTC."""
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as error:
+        # The bridge sends UTC ISO 8601 only: anything else is the sender's fault.
+        raise BadRequest(f"Unreadable time {value!r}: ISO 8601 expected.") from error
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed.replace(microsecond=0)

@@ -50,7 +50,9 @@ def test_fifty_sessions_closed_at_once(odoo, station):
     stop = start + timedelta(minutes=30)
 
     def event(identity, kind, payload, when):
-        return make_event(identity, kind, payload, iso(when) + ".000Z")
+        return make_event(
+            identity, kind, payload, when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        )
 
     starts = [
         event(
