@@ -294,8 +294,10 @@ class EvSession(models.Model):
         res = super().write(vals)
         if "wallet_hold_amount" in vals:
             self.env["res.partner"].invalidate_model(WALLET_FIGURES)
-        if vals.get("state") == "cancelled":
-            # a cancelled session is never billed: give its hold back
+        if vals.get("state") in ("cancelled", "review"):
+            # a cancelled session is never billed, one held for review waits for a
+            # Manager (approving it prices it and holds its total again): neither
+            # keeps the driver's money blocked
             self._ev_hold_release()
         elif vals.get("state") == "done":
             # priced: the hold becomes what billing will charge
