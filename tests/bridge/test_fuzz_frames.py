@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from itertools import count
 
 import pytest
-from conftest import bridge_config
+from conftest import LEGAL_16_CODES, bridge_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from odoo_stub import OdooStub
@@ -26,18 +26,6 @@ from websockets.sync.client import connect
 
 from ev_ocpp_bridge import validation
 from ev_ocpp_bridge.server import Bridge
-
-LEGAL_CODES = {
-    "NotImplemented",
-    "NotSupported",
-    "ProtocolError",
-    "SecurityError",
-    "FormationViolation",
-    "PropertyConstraintViolation",
-    "OccurenceConstraintViolation",
-    "TypeConstraintViolation",
-    "GenericError",
-}  # InternalError is legal OCPP, but a fault of ours: never for a peer's frame
 
 ACTIONS = sorted(validation.ACTIONS_16) + ["FlyToTheMoon", ""]
 FIELDS = [
@@ -201,7 +189,7 @@ def check_answer(answer):
     else:
         assert message[0] == 4 and len(message) == 5, message
         assert isinstance(message[1], str)
-        assert message[2] in LEGAL_CODES, message
+        assert message[2] in LEGAL_16_CODES, message
         assert isinstance(message[3], str) and isinstance(message[4], dict)
     return message
 

@@ -15,19 +15,6 @@ from odoo_stub import wait_for
 
 from ev_ocpp_bridge.charge_point import ChargePoint
 
-LEGAL_16_CODES = {
-    "NotImplemented",
-    "NotSupported",
-    "InternalError",
-    "ProtocolError",
-    "SecurityError",
-    "FormationViolation",
-    "PropertyConstraintViolation",
-    "OccurenceConstraintViolation",
-    "TypeConstraintViolation",
-    "GenericError",
-}
-
 
 async def open_raw(harness, identity="CP-1", password="secret"):
     headers = {
