@@ -10,6 +10,7 @@ ev_billing addon live in ``tests/e2e`` (written by another engineer).
 """
 
 import asyncio
+import inspect
 import json
 
 from aiohttp import web
@@ -277,13 +278,23 @@ def _has_surrogate(value):
 
 
 async def wait_for(predicate, timeout=20.0, interval=0.02):
-    """Poll until ``predicate()`` is true; fail the test after ``timeout`` s.
-    (A deadline for a condition, not a timing assert.)"""
+    """Poll until ``predicate()`` is true (it may return an awaitable); fail
+    the test after ``timeout`` s. (A deadline for a condition, not a timing
+    assert.)"""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        if predicate():
+        result = predicate()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
             return
         if loop.time() > deadline:
             raise AssertionError("condition not met within %ss" % timeout)
         await asyncio.sleep(interval)
+
+
+async def outbox_drained(bridge):
+    """Predicate for ``wait_for``: every event of ``bridge`` is delivered
+    (Odoo answers before the bridge marks a batch delivered)."""
+    return await bridge.outbox.pending_count() == 0
