@@ -654,18 +654,20 @@ class EvSession(models.Model):
         return amount
 
     def _ev_hold_settle(self):
-        """The session is priced: its hold becomes exactly what it will be charged
-        (nothing to charge: released), until billing turns it into the charge."""
-        for session in self.sudo().filtered("partner_id"):
+        """The session is priced: a hold larger than its total shrinks to the total
+        (nothing to charge: released) until billing turns it into the charge.
+
+        Only ever lowered, and so without the wallet's lock: a concurrent start that
+        still reads the larger hold reserves less, never more. (Taking the lock here,
+        inside the charger's event request, made the sessions of one fleet wallet
+        closing together fail on each other.) A total above the hold — fees that
+        accrued after the charger stopped — is charged by billing, moments later,
+        under the lock."""
+        for session in self.sudo().filtered("wallet_hold_amount"):
             total = session.company_id.currency_id.round(session.amount_total or 0.0)
             if total <= 0 or session.invoice_id:
                 session._ev_hold_release()
-                continue
-            if total != session.wallet_hold_amount:
-                wallet = session.partner_id.commercial_partner_id
-                self.env["ev.wallet.transaction"]._ev_lock_wallets(
-                    [wallet.id], session.company_id
-                )
+            elif total < session.wallet_hold_amount:
                 session.write({"wallet_hold_amount": total})
 
     def _ev_hold_release(self):

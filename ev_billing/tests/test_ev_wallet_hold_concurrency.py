@@ -211,3 +211,90 @@ class TestEvWalletHoldConcurrency(TransactionCase):
                 )
             )
             self.assertEqual(cr.fetchall(), [(100.0,)])
+
+    def _close_events(self, number):
+        when = "2026-11-25T01:30:00Z"
+        return [
+            {
+                "key": f"ccy-stop-{number}",
+                "identity": "CCY-CP-001",
+                "kind": "stop_transaction",
+                "occurred_at": when,
+                "payload": {
+                    "transaction_id": 880000 + number,
+                    "meter_stop": 500,
+                    "timestamp": when,
+                    "reason": "EVDisconnected",
+                    "id_tag": "CCYCARD1",
+                    "samples": [],
+                },
+            },
+            {
+                "key": f"ccy-unplug-{number}",
+                "identity": "CCY-CP-001",
+                "kind": "status",
+                "occurred_at": "2026-11-25T01:31:00Z",
+                "payload": {
+                    "connector_id": number,
+                    "status": "Available",
+                    "error_code": "NoError",
+                    "timestamp": "2026-11-25T01:31:00Z",
+                },
+            },
+        ]
+
+    def test_ten_sessions_of_one_wallet_close_together_without_conflict(self):
+        """A fleet card: ten sessions of one wallet, each holding 5 THB, close in the
+        same instant. Pricing lowers each hold to its total (3.50 THB) without the
+        wallet's lock, so no close waits on, or fails because of, another one."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env["ev.ocpp.event"]._ingest(
+                [self._start_event(number) for number in range(1, STARTS + 1)]
+            )
+            env.flush_all()
+            cr.execute(
+                "UPDATE ev_session SET wallet_hold_amount = 5.0 WHERE charger_id = %s",
+                (self.data_ids["charger"],),
+            )
+        barrier = threading.Barrier(STARTS)
+        results, errors = {}, []
+        envs = []
+        for _number in range(STARTS):
+            cr = self.registry.cursor()
+            self.addCleanup(cr.close)
+            envs.append(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
+
+        def close(number, env):
+            try:
+                env.cr.execute("SELECT 1")  # every snapshot taken before any commit
+                barrier.wait(30)
+                results[number] = env["ev.ocpp.event"]._ingest(
+                    self._close_events(number)
+                )
+                env.cr.commit()
+            except Exception as error:  # noqa: BLE001 - reported by the main thread
+                env.cr.rollback()
+                errors.append(f"close {number}: {error!r}")
+
+        threads = [
+            threading.Thread(target=close, args=(number, envs[number - 1]))
+            for number in range(1, STARTS + 1)
+        ]
+        with mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+        self.assertEqual(errors, [], "no close met another one on the wallet")
+        self.assertEqual(len(results), STARTS)
+        for answer in results.values():
+            self.assertEqual([r["status"] for r in answer], ["ok", "ok"], answer)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sessions = env["ev.session"].search(
+                [("charger_id", "=", self.data_ids["charger"])]
+            )
+            self.assertEqual(set(sessions.mapped("state")), {"done"})
+            self.assertEqual(set(sessions.mapped("amount_total")), {3.5})
+            self.assertEqual(set(sessions.mapped("wallet_hold_amount")), {3.5})

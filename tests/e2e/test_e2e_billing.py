@@ -39,8 +39,8 @@ def test_fifty_sessions_closed_at_once(odoo, station):
     )
     identities = [f"RSH-{i:02d}" for i in range(SESSIONS)]
     # One driver and card per charger: this test is about the station's numbering
-    # under 50 simultaneous closes. (Many sessions of one wallet closing at once
-    # contend on that wallet's lock; see the README's known limits.)
+    # under 50 simultaneous closes. (Sessions of one wallet closing at once are
+    # test_ev_wallet_hold_concurrency's.)
     drivers = odoo.call(
         "res.partner",
         "create",
