@@ -7,9 +7,7 @@ import secrets
 from werkzeug.urls import url_encode
 
 from odoo import http
-from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import consteq
 
 from ..models.res_partner_notification import PREFERENCE_FIELDS
 from ..tools import line_messaging
@@ -58,38 +56,6 @@ class EvLineController(http.Controller):
         events = payload.get("events") if isinstance(payload, dict) else None
         request.env["res.partner"].sudo()._ev_line_webhook(events, company)
         return request.make_json_response({})
-
-    # ------------------------------------------------------------------ receipt
-    @http.route("/ev/receipt/<int:session_id>", type="http", auth="public")
-    def ev_receipt(self, session_id, access_token=None, report_type="pdf", **kw):
-        """The abbreviated tax invoice of a billed session, for whoever holds the link
-        sent to the driver (PDF; HTML where PDFs cannot be made)."""
-        session = request.env["ev.session"].sudo().browse(session_id).exists()
-        if (
-            not session
-            or not session.abbreviated_invoice_number
-            or not isinstance(access_token, str)
-            or not consteq(access_token, session._ev_receipt_token())
-        ):
-            return request.not_found()
-        Report = (
-            request.env["ir.actions.report"].sudo().with_company(session.company_id)
-        )
-        report_ref = "ev_billing.action_report_ev_abbreviated_tax_invoice"
-        if report_type == "pdf":
-            try:
-                document, kind = Report._render_qweb_pdf(report_ref, session.ids)
-            except UserError:  # no wkhtmltopdf on this server
-                document, kind = Report._render_qweb_html(report_ref, session.ids)
-        else:
-            document, kind = Report._render_qweb_html(report_ref, session.ids)
-        content_type = (
-            "application/pdf" if kind == "pdf" else "text/html; charset=utf-8"
-        )
-        return request.make_response(
-            document,
-            headers=[("Content-Type", content_type), ("Content-Length", len(document))],
-        )
 
     # ------------------------------------------------------------------ preferences
     @http.route(

@@ -3,14 +3,13 @@ import math
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools.misc import format_datetime, formatLang, hmac
+from odoo.tools.misc import format_datetime, formatLang
 
 _logger = logging.getLogger(__name__)
 
 # "Almost done": this share of the bought energy delivered, or this state of charge.
 ALMOST_DONE_SHARE = 0.9
 ALMOST_DONE_SOC = 80
-RECEIPT_SCOPE = "ev_billing.receipt"
 
 
 class EvSession(models.Model):
@@ -159,15 +158,10 @@ class EvSession(models.Model):
     def _ev_live_url(self):
         return f"{self._ev_base_url()}/my/ev/sessions/{self.id}"
 
-    def _ev_receipt_token(self):
-        return hmac(self.env(su=True), RECEIPT_SCOPE, self.id)
-
-    def _ev_line_receipt_url(self):
-        """Link to the abbreviated tax invoice, for the driver without logging in."""
-        return (
-            f"{self._ev_base_url()}/ev/receipt/{self.id}"
-            f"?access_token={self._ev_receipt_token()}"
-        )
+    def _ev_receipt_link(self):
+        """The abbreviated tax invoice's PDF, opened without logging in: the portal
+        receipt with the session's portal access token."""
+        return self._ev_base_url() + self._ev_receipt_url("pdf")
 
     def _ev_connector_label(self):
         return self.env._(
@@ -379,7 +373,7 @@ class EvSession(models.Model):
             "total": [_("Total (VAT incl.)"), self._ev_money(self.amount_total)],
             "button": {
                 "label": _("Tax invoice (PDF)"),
-                "url": self._ev_line_receipt_url(),
+                "url": self._ev_receipt_link(),
             },
             "alt_text": _(
                 "Charging finished at %(station)s: %(kwh)s, total %(total)s. "

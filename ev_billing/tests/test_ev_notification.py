@@ -236,14 +236,16 @@ class TestEvNotificationSession(EvNotificationCommon):
             f"{session.amount_total:,.2f}", json.dumps(flex["contents"]["body"])
         )
         receipt_url = flex["contents"]["footer"]["contents"][0]["action"]["uri"]
-        self.assertIn(f"/ev/receipt/{session.id}?access_token=", receipt_url)
+        self.assertIn(f"/my/ev/sessions/{session.id}/receipt?", receipt_url)
+        self.assertIn(f"access_token={session.access_token}", receipt_url)
         # the link opens the abbreviated tax invoice without a login; a bad token 404s
-        path = receipt_url[receipt_url.index("/ev/receipt/") :]
+        path = receipt_url[receipt_url.index("/my/ev/") :]
         response = self.url_open(path)
         self.assertEqual(response.status_code, 200)
         self.assertIn(session.abbreviated_invoice_number, response.text)
+        forged = path.replace(session.access_token, "0" * len(session.access_token))
         with mute_logger("odoo.http"):
-            self.assertEqual(self.url_open(path[:-4] + "abcd").status_code, 404)
+            self.assertEqual(self.url_open(forged).status_code, 404)
 
         # exactly one message per kind reached LINE, each with its own retry key
         self._assert_clean_delivery()
@@ -437,7 +439,7 @@ class TestEvNotificationEmail(EvNotificationCommon):
         self.assertEqual(mail.recipient_ids, self.driver_1)
         self.assertEqual(mail.subject, "Charging finished")
         self.assertIn(session.abbreviated_invoice_number, mail.body_html)
-        self.assertIn(session._ev_line_receipt_url(), mail.body_html)
+        self.assertIn(session._ev_receipt_link().replace("&", "&amp;"), mail.body_html)
         # the abbreviated tax invoice is attached (HTML in tests: no wkhtmltopdf run)
         self.assertEqual(len(mail.attachment_ids), 1)
         self.assertTrue(
