@@ -304,6 +304,57 @@ class TestEvWalletPerCompany(EvMoneyCommon):
         )
         self.assertEqual(answer["id_tag_info"]["status"], "Accepted")
 
+    def test_billing_cron_bills_each_company_in_its_own_books(self):
+        """The billing cron runs in the main company; a batch holding sessions of
+        both companies bills each in its own company's books and wallet."""
+        self._topup(100.0)
+        tariff_2 = self.tariff.copy({"company_id": self.company_2.id})
+        station_2 = self.env["ev.station"].create(
+            {
+                "name": "Company 2 Depot",
+                "code": "CO2",
+                "company_id": self.company_2.id,
+                "state": "open",
+                "tariff_id": tariff_2.id,
+            }
+        )
+        charger_2 = self.env["ev.charger"].create(
+            {
+                "name": "Depot 1",
+                "identity": "CO2-CP-001",
+                "station_id": station_2.id,
+                "max_power_kw": 22,
+            }
+        )
+        self.env["ev.connector"].create(
+            {"charger_id": charger_2.id, "connector_number": 1}
+        )
+        self.env["ev.id.tag"].create(
+            {"tag": "CARDA002", "partner_id": self.driver.id, "company_id": False}
+        )
+        sessions = self.env["ev.session"]
+        for charger, tag in ((self.charger, "CARDA001"), (charger_2, "CARDA002")):
+            self.charger = charger  # _start uses it
+            session = self._start(1, tag=tag).sudo()
+            session._ocpp_stop(1000, fields.Datetime.now())
+            session._ocpp_unplugged(fields.Datetime.now())
+            sessions |= session
+        self.assertEqual(sessions.mapped("billing_state"), ["to_bill", "to_bill"])
+        cron_env = self.env(su=True, context={})  # as the cron: the main company
+        self.assertNotEqual(cron_env.company, self.company_2)
+        cron_env["ev.session"]._ev_bill_queue()
+        self.assertEqual(sessions.mapped("billing_state"), ["billed", "billed"])
+        for session in sessions:
+            self.assertEqual(session.invoice_id.company_id, session.company_id)
+            self.assertEqual(session.invoice_id.payment_state, "paid")
+        for company, topped_up, session in zip(
+            (self.company, self.company_2), (100.0, 50.0), sessions, strict=True
+        ):
+            self.assertEqual(
+                self.driver.with_company(company).ev_wallet_balance,
+                round(topped_up - session.amount_total, 2),
+            )
+
 
 @tagged("post_install", "-at_install")
 class TestEvWalletHolds(EvMoneyCommon):
