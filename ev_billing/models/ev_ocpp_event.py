@@ -6,6 +6,7 @@ from werkzeug.exceptions import BadRequest
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 
 _logger = logging.getLogger(__name__)
 
@@ -141,7 +142,40 @@ class EvOcppEvent(models.Model):
             if keys
             else {}
         )
+        self._ingest_prefetch_sessions(events, found)
         return chargers, applied
+
+    def _ingest_prefetch_sessions(self, events, chargers):
+        """Load the sessions the batch's meter values and status notifications
+        touch into the cache in one query: each event still finds its session with
+        its own (indexed, id-only) search, but no longer reads it row by row."""
+        transaction_ids, connector_numbers = set(), set()
+        for event in events:
+            payload = event.get("payload")
+            if not isinstance(payload, dict):
+                continue
+            if event.get("kind") == "meter_values":
+                transaction_ids.add(payload.get("transaction_id"))
+            elif event.get("kind") == "status":
+                connector_numbers.add(payload.get("connector_id"))
+        domains = []
+        if transaction_ids := {t for t in transaction_ids if isinstance(t, int)}:
+            domains.append(
+                [
+                    ("charger_id", "in", chargers.ids),
+                    ("transaction_id", "in", list(transaction_ids)),
+                ]
+            )
+        if connector_numbers:
+            domains.append(
+                [
+                    ("connector_id", "in", chargers.connector_ids.ids),
+                    ("state", "in", ("charging", "finishing")),
+                ]
+            )
+        if domains and chargers:
+            sessions = self.env["ev.session"].search(expression.OR(domains))
+            sessions.mapped("stop_time")  # one fetch of their prefetched fields
 
     def _ingest_at_once(self, events, chargers, applied):
         """The fast path of _ingest(): raises on the first event that cannot apply."""

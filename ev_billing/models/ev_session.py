@@ -437,7 +437,9 @@ class EvSession(models.Model):
             vals["power_w"] = last["power_w"]
         if last.get("soc") is not None:
             vals["soc"] = int(last["soc"])
-        self.write(vals)
+        # none of these is tracked: skip the chatter's tracking preparation, which
+        # reads every tracked field on each of the many meter writes
+        self.with_context(tracking_disable=True).write(vals)
         return (
             bool(self.max_energy_wh)
             and self.state == "charging"

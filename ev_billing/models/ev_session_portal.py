@@ -42,7 +42,10 @@ class EvSession(models.Model):
     # ------------------------------------------------------------------
 
     def _ev_cost_so_far(self):
-        """Energy so far priced with the session's tariff (VAT included), or False."""
+        """Energy so far priced with the session's tariff (VAT included), from the
+        session's start at its connector's power, or False. Computed on every live
+        push (once per session per batch of meter values), so without the search
+        for the charger's recent power that a quote for a new session makes."""
         self.ensure_one()
         if self.state not in ("charging", "finishing") or self.energy_kwh <= 0:
             return False
@@ -53,6 +56,8 @@ class EvSession(models.Model):
                 self.energy_kwh,
                 tier=self.ev_tier or self.partner_id.ev_tier or "member",
                 connector=self.connector_id,
+                start=self.start_time,
+                recent_power=False,
             )["amount_total"]
         except UserError:
             return False

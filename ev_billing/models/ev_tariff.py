@@ -291,12 +291,21 @@ class EvTariff(models.Model):
         return round(energy / hours, 3) if hours > 0 and energy > 0 else None
 
     @api.model
-    def _ev_quote(self, kwh, tier="member", station=None, connector=None, start=None):
+    def _ev_quote(
+        self,
+        kwh,
+        tier="member",
+        station=None,
+        connector=None,
+        start=None,
+        recent_power=True,
+    ):
         """Price (VAT included, with breakdown) and estimated duration of charging
         ``kwh``.
 
-        Give a connector (its max power and its charger's recent power are used) or a
-        station (its most powerful connector). Returns a JSON-safe dict.
+        Give a connector (its max power and, unless ``recent_power`` is false, its
+        charger's recent power are used) or a station (its most powerful connector).
+        Returns a JSON-safe dict.
         """
         station = station or connector.station_id
         if not station:
@@ -321,7 +330,9 @@ class EvTariff(models.Model):
             )
         if not max_power or max_power <= 0:
             raise UserError(_("The maximum power of the connector is not set."))
-        recent = self._ev_recent_power_kw(connector) if connector else None
+        recent = (
+            self._ev_recent_power_kw(connector) if connector and recent_power else None
+        )
         snapshot = tariff._ev_rates_snapshot()
         rates = self._ev_rates_from_snapshot(snapshot)
         calendar = self._ev_calendar(station, snapshot)
