@@ -174,8 +174,9 @@ class OdooServer:
             check=False,  # best effort cleanup
         )
 
-    def sql(self, query):
-        """Rows of ``query`` as lists of strings (psql, tab-separated)."""
+    def sql(self, query, database=None):
+        """Rows of ``query`` as lists of strings (psql, tab-separated), in the
+        server's database or in ``database``."""
         done = subprocess.run(
             [
                 "psql",
@@ -186,7 +187,7 @@ class OdooServer:
                 "-U",
                 self.db_user,
                 "-d",
-                self.db,
+                database or self.db,
                 "-At",
                 "-F",
                 "\t",
