@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime, formatLang
 
+from .ev_tariff import _parse_hhmm
+
 _logger = logging.getLogger(__name__)
 
 # "Almost done": this share of the bought energy delivered, or this state of charge.
@@ -116,11 +118,16 @@ class EvSession(models.Model):
         rates = tiers.get(self.ev_tier or "member") or tiers.get("member") or {}
         charge_end = self.charging_end_time or self.stop_time
         start = charge_end + timedelta(minutes=int(rates.get("grace_minutes") or 0))
-        period = (
-            self.env["ev.tariff"]
-            ._ev_calendar(self.station_id, snapshot)
-            .period_at(start)
+        calendar = self.env["ev.tariff"]._ev_calendar(self.station_id, snapshot)
+        windows = tuple(
+            (_parse_hhmm(a), _parse_hhmm(b))
+            for a, b in rates.get("exempt_windows") or ()
         )
+        if windows:  # no fee inside an exempt window (e.g. at night): it starts after
+            start = calendar.outside_windows(windows, start)
+            if not start:
+                return None  # exempt all day long
+        period = calendar.period_at(start)
         fee = float(rates.get(f"overstay_fee_per_minute_{period}") or 0.0)
         return (start, fee) if fee > 0 else None
 

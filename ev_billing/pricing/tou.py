@@ -199,6 +199,17 @@ class TouCalendar:
         return merged
 
     # -- public, datetimes -----------------------------------------------------------
+    def outside_windows(self, windows, dt):
+        """The first instant at or after ``dt`` (naive UTC) outside the daily local
+        ``windows`` (as :meth:`_exempt_intervals`): when an overstay fee that would
+        start at ``dt`` really starts. None when the windows cover the whole day."""
+        us = horizon = to_us(dt)
+        horizon += 2 * US_PER_DAY  # daily windows: an instant out of them is nearer
+        for a, b in self._exempt_intervals(windows, us, horizon):
+            if a <= us < b:
+                us = b  # merged intervals: the next one starts after this end
+        return from_us(us) if us < horizon else None
+
     def period_at(self, dt):
         """'on_peak' or 'off_peak' at the instant ``dt`` (naive UTC or aware)."""
         return ON_PEAK if self._is_on_peak(to_us(dt)) else OFF_PEAK

@@ -1,7 +1,8 @@
 import json
+import math
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -274,6 +275,41 @@ class TestEvNotificationSession(EvNotificationCommon):
         self.assertEqual(overstay.state, "cancelled")
         self.assertIn("unplugged", overstay.last_error)
         self._assert_clean_delivery()
+
+    def test_overstay_message_waits_for_the_end_of_an_exempt_window(self):
+        """No overstay fee from 1 hour before now to 2 hours after the hour (station
+        time): the fee, and its message, start when the window ends, not after the
+        grace."""
+        tariff = self.station.tariff_id
+        local_now = fields.Datetime.context_timestamp(
+            self.station.with_context(tz=self.station.tz), self.now
+        )
+        self.env["ev.tariff.exempt.window"].create(
+            {
+                "tariff_id": tariff.id,
+                "hour_from": (local_now.hour - 1) % 24,
+                "hour_to": (local_now.hour + 2) % 24,
+            }
+        )
+        window_end = (
+            (local_now.replace(minute=0, second=0) + timedelta(hours=2))
+            .astimezone(UTC)
+            .replace(tzinfo=None)
+        )
+        self._post_events(
+            self._start(transaction_id=34, meter_start=0, at=self._at(-20))
+        )
+        self._post_events(
+            self._stop(transaction_id=34, meter_stop=2000, at=self._at(-1))
+        )
+        overstay = self._messages("overstay_started")
+        self.assertEqual(overstay.next_try, window_end)
+        self._send()
+        minutes = math.ceil((window_end - self.now).total_seconds() / 60)
+        self.assertIn(
+            f"Unplug within {minutes} minutes",
+            self._flex(self.fake.requests[-1])["altText"],
+        )
 
     def test_almost_done_on_state_of_charge(self):
         self._post_events(

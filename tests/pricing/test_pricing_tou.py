@@ -144,3 +144,51 @@ def test_period_at_matches_the_rule_written_out(dt):
 def test_split_by_period_alias(calendar):
     a, b = bkk(*MONDAY, 8), bkk(*MONDAY, 10)
     assert pricing.split_by_period(calendar, a, b) == calendar.split(a, b)
+
+
+WINDOWS = st.lists(
+    st.tuples(
+        st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+        st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    ).filter(lambda w: w[0] != w[1]),
+    max_size=3,
+).map(tuple)
+
+
+@given(
+    windows=WINDOWS,
+    moment=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)
+    ),
+)
+def test_outside_windows_is_the_first_instant_out_of_every_window(windows, moment):
+    """When an overstay fee that would start at ``moment`` really starts: at or
+    after it, in no exempt window, and every instant before it (from ``moment``) is
+    in one."""
+    cal = TouCalendar()
+    start = cal.outside_windows(windows, moment)
+    lo = pricing.tou.to_us(moment)
+    if start is None:  # the windows cover whole days
+        day = 24 * 3600 * 10**6
+        assert cal._exempt_intervals(windows, lo, lo + 2 * day) == [(lo, lo + 2 * day)]
+        return
+    assert start >= moment
+    us = pricing.tou.to_us(start)
+    inside = cal._exempt_intervals(windows, us - 1, us + 1)
+    assert not any(a <= us < b for a, b in inside)
+    if start > moment:
+        covered = cal._exempt_intervals(windows, lo, us)
+        assert covered == [(lo, us)]  # merged: one interval covers [moment, start)
+
+
+def test_outside_windows_night_window_in_bangkok():
+    cal = TouCalendar()
+    night = ((time(22, 0), time(7, 0)),)
+    # 23:30 Bangkok (16:30 UTC) -> 07:00 Bangkok the next day (00:00 UTC)
+    assert cal.outside_windows(night, datetime(2025, 1, 6, 16, 30)) == datetime(
+        2025, 1, 7, 0, 0
+    )
+    # 12:00 Bangkok is outside: unchanged
+    assert cal.outside_windows(night, datetime(2025, 1, 6, 5, 0)) == datetime(
+        2025, 1, 6, 5, 0
+    )
