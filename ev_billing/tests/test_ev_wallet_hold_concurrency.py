@@ -128,7 +128,10 @@ class TestEvWalletHoldConcurrency(TransactionCase):
             },
         }
 
-    def test_ten_concurrent_starts_cannot_overspend(self):
+    def _at_once(self, apply):
+        """Run ``apply(number, env)`` for numbers 1..STARTS, each in its own thread
+        and transaction, all released at the same instant (every snapshot taken
+        before any commit). Returns (results by number, errors)."""
         barrier = threading.Barrier(STARTS)
         results, errors = {}, []
         # Environments are built here: the registry lock is held by the test runner's
@@ -139,30 +142,17 @@ class TestEvWalletHoldConcurrency(TransactionCase):
             self.addCleanup(cr.close)
             envs.append(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
 
-        def start(number, env):
+        def run(number, env):
             try:
-                env.cr.execute("SELECT 1")  # every snapshot taken before any commit
+                env.cr.execute("SELECT 1")
                 barrier.wait(30)
-                # the bridge retries an event Odoo could not apply (here: a
-                # serialization failure behind the wallet lock)
-                for attempt in range(60):
-                    try:
-                        result = env["ev.ocpp.event"]._ingest(
-                            [self._start_event(number)]
-                        )
-                        env.cr.commit()
-                        results[number] = result[0]
-                        return
-                    except OperationalError:
-                        env.cr.rollback()
-                        env.invalidate_all()
-                        time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-                errors.append(f"start {number} never applied")
+                results[number] = apply(number, env)
             except Exception as error:  # noqa: BLE001 - reported by the main thread
-                errors.append(repr(error))
+                env.cr.rollback()
+                errors.append(f"{number}: {error!r}")
 
         threads = [
-            threading.Thread(target=start, args=(number, envs[number - 1]))
+            threading.Thread(target=run, args=(number, envs[number - 1]))
             for number in range(1, STARTS + 1)
         ]
         with mute_logger("odoo.sql_db"):
@@ -170,6 +160,24 @@ class TestEvWalletHoldConcurrency(TransactionCase):
                 thread.start()
             for thread in threads:
                 thread.join(120)
+        return results, errors
+
+    def test_ten_concurrent_starts_cannot_overspend(self):
+        def start(number, env):
+            # the bridge retries an event Odoo could not apply (here: a
+            # serialization failure behind the wallet lock)
+            for attempt in range(60):
+                try:
+                    result = env["ev.ocpp.event"]._ingest([self._start_event(number)])
+                    env.cr.commit()
+                    return result[0]
+                except OperationalError:
+                    env.cr.rollback()
+                    env.invalidate_all()
+                    time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+            raise AssertionError(f"start {number} never applied")
+
+        results, errors = self._at_once(start)
         self.assertEqual(errors, [])
         self.assertEqual(len(results), STARTS)
         self.assertTrue(all(r["status"] == "ok" for r in results.values()), results)
@@ -257,35 +265,13 @@ class TestEvWalletHoldConcurrency(TransactionCase):
                 "UPDATE ev_session SET wallet_hold_amount = 5.0 WHERE charger_id = %s",
                 (self.data_ids["charger"],),
             )
-        barrier = threading.Barrier(STARTS)
-        results, errors = {}, []
-        envs = []
-        for _number in range(STARTS):
-            cr = self.registry.cursor()
-            self.addCleanup(cr.close)
-            envs.append(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
 
         def close(number, env):
-            try:
-                env.cr.execute("SELECT 1")  # every snapshot taken before any commit
-                barrier.wait(30)
-                results[number] = env["ev.ocpp.event"]._ingest(
-                    self._close_events(number)
-                )
-                env.cr.commit()
-            except Exception as error:  # noqa: BLE001 - reported by the main thread
-                env.cr.rollback()
-                errors.append(f"close {number}: {error!r}")
+            result = env["ev.ocpp.event"]._ingest(self._close_events(number))
+            env.cr.commit()
+            return result
 
-        threads = [
-            threading.Thread(target=close, args=(number, envs[number - 1]))
-            for number in range(1, STARTS + 1)
-        ]
-        with mute_logger("odoo.sql_db"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(120)
+        results, errors = self._at_once(close)
         self.assertEqual(errors, [], "no close met another one on the wallet")
         self.assertEqual(len(results), STARTS)
         for answer in results.values():
