@@ -623,7 +623,8 @@ class EvSession(models.Model):
 
     def _ev_hold_take(self):
         """Reserve on the driver's wallet what this starting session may spend: the
-        price of the bought kWh, or everything spendable, never more than spendable.
+        price of the bought kWh, or everything spendable up to the company's most
+        held per session, never more than spendable.
 
         Taken under the wallet's row lock, so concurrent starts (StartTransaction,
         remote start) each see the holds of the others: together they never reserve
@@ -640,6 +641,8 @@ class EvSession(models.Model):
         wallet.invalidate_recordset(WALLET_FIGURES)
         spendable = wallet._ev_wallet_spendable_amount(company)
         amount = spendable
+        if company.ev_session_hold_max > 0:  # one card, several cars (a fleet)
+            amount = min(amount, company.ev_session_hold_max)
         if session.requested_kwh and session.station_id.tariff_id:
             try:
                 price = self.env["ev.tariff"]._ev_quote(

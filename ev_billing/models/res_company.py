@@ -54,6 +54,14 @@ class ResCompany(models.Model):
         help="How far past the balance the charger may keep running; the session is "
         "billed in full and the wallet goes negative by what it cost.",
     )
+    ev_session_hold_max = fields.Monetary(
+        string="Most Held per Session",
+        currency_field="currency_id",
+        default=2000.0,
+        help="A session started without bought kWh reserves the driver's spendable "
+        "amount up to this much (0: all of it), so that one card can run several "
+        "cars at once, as a fleet does. The charger stops when the hold is spent.",
+    )
     ev_wallet_max_topup = fields.Monetary(
         string="Maximum Top-up",
         currency_field="currency_id",

@@ -20,6 +20,9 @@ class ResConfigSettings(models.TransientModel):
     ev_wallet_overdraft = fields.Monetary(
         related="company_id.ev_wallet_overdraft", readonly=False
     )
+    ev_session_hold_max = fields.Monetary(
+        related="company_id.ev_session_hold_max", readonly=False
+    )
     ev_wallet_max_topup = fields.Monetary(
         related="company_id.ev_wallet_max_topup", readonly=False
     )

@@ -382,6 +382,26 @@ class TestEvWalletHolds(EvMoneyCommon):
                 self.driver, 60.0, self.cash_journal, company=self.company
             )
 
+    def test_one_card_runs_several_cars_up_to_the_hold_per_session(self):
+        """A fleet card with 200 THB (minimum 50): each open-ended session holds at
+        most the company's 60 THB, so two cars start with 60 each and the third gets
+        what is left (30); its energy cap is what its own hold pays for."""
+        self.company.ev_session_hold_max = 60.0
+        self._topup(200.0)
+        holds = [self._start(number).wallet_hold_amount for number in (1, 2, 3)]
+        self.assertEqual(holds, [60.0, 60.0, 30.0])
+        self.assertEqual(self.driver.ev_wallet_spendable, 0.0)
+        first = self.env["ev.session"].search(
+            [("partner_id", "=", self.driver.id)], order="id", limit=1
+        )
+        # what the charger may deliver is what the 60 THB pay for (7 THB a kWh)
+        self.assertTrue(8500 < first.max_energy_wh < 8600, first.max_energy_wh)
+        quote = self.tariff._ev_quote(first.max_energy_wh / 1000, station=self.station)
+        self.assertLessEqual(quote["amount_total"], 60.0)
+        self.company.ev_session_hold_max = 0.0  # no cap: the whole spendable amount
+        self._topup(100.0)
+        self.assertEqual(self._start(4).wallet_hold_amount, 100.0)
+
     def test_hold_turns_into_the_charge(self):
         self._topup(100.0)
         session = self._start(1).sudo()
