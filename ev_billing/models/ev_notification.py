@@ -30,6 +30,8 @@ RETRY_FIRST_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 MAX_ATTEMPTS = 10
 SEND_BATCH = 50
+# a "fee started" message waived by the occupancy rule looks again this much later
+OVERSTAY_RECHECK_MINUTES = 5
 
 
 class EvNotification(models.Model):
@@ -235,6 +237,15 @@ class EvNotification(models.Model):
         reason = self._ev_skip_reason()
         if reason:
             self.write({"state": "cancelled", "last_error": reason})
+            return
+        if self.kind == "overstay_started" and not (
+            self.session_id._ev_overstay_charged_now()
+        ):
+            # the occupancy rule waives the fee while the station is quiet: the fee,
+            # and this message, start once it is busy (or never, if the car leaves)
+            later = fields.Datetime.now() + timedelta(minutes=OVERSTAY_RECHECK_MINUTES)
+            self.write({"next_try": later})
+            self._ev_wake_sender(later)
             return
         if not (self.line_user_id or self.mail_id):
             # Decided again at the first try: the driver may have unfollowed meanwhile.

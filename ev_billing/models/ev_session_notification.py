@@ -131,6 +131,22 @@ class EvSession(models.Model):
         fee = float(rates.get(f"overstay_fee_per_minute_{period}") or 0.0)
         return (start, fee) if fee > 0 else None
 
+    def _ev_overstay_charged_now(self):
+        """False while the frozen tariff's occupancy rule waives the overstay fee
+        (the station is not busy enough, as in the Tesla preset); True otherwise."""
+        self.ensure_one()
+        if not self.tariff_snapshot:
+            return True
+        rates = self.env["ev.tariff"]._ev_rates_from_snapshot(self.tariff_snapshot)
+        rule = rates.for_tier(self.ev_tier or "member").occupancy_rule
+        if rule is None:
+            return True
+        now = fields.Datetime.now()
+        _at, occupied, total = self.station_id._ev_occupancy_timeline(
+            now, now + timedelta(minutes=1)
+        )[0]  # the occupancy at ``now``
+        return bool(rule.factor(occupied, total))
+
     def _ev_notify_overstay(self):
         """At the stop: how long the driver has before the overstay fee, and one
         message (scheduled) when it starts unless the car is unplugged by then."""

@@ -210,7 +210,19 @@ class TestEvNotificationSession(EvNotificationCommon):
         alt = self._flex(self.fake.requests[-1])["altText"]
         self.assertIn("Unplug within 4 minutes", alt)
         self.assertIn("12.00", alt)
-        # the cron triggered at the overstay start finds the car still plugged
+        # the cron triggered at the overstay start finds the car still plugged, but
+        # the tariff (Tesla preset) charges overstay only while at least 50 % of the
+        # station's connectors are taken: 1 of 3, so no fee yet, and no message
+        self._send(at=overstay.next_try)
+        self.assertEqual(overstay.state, "queued")
+        self.assertGreater(overstay.next_try, self.now + timedelta(minutes=4))
+        # a second car plugs in (2 of 3; a card the charger accepted offline, whose
+        # driver gets no message): the fee runs, the message goes out
+        second = self._start(transaction_id=35, meter_start=0, at=self._at(0))
+        second["payload"]["connector_id"] = 2
+        second["payload"]["id_tag"] = "OFFLINE1"
+        second["key"] += "|connector-2"
+        self._post_events(second)
         self._send(at=overstay.next_try)
         self.assertEqual(overstay.state, "sent")
         self.assertIn("overstay fee of", self._flex(self.fake.requests[-1])["altText"])
