@@ -1,10 +1,7 @@
-from types import SimpleNamespace
 
 import pytz
 
 from odoo import _, api, fields, models
-
-from .. import pricing
 
 # session fields the Overview board shows: a change is pushed to it
 OVERVIEW_FIELDS = {
@@ -93,40 +90,6 @@ class EvSession(models.Model):
                 session.duration_hours = 0.0
 
     # -- Live ---------------------------------------------------------------------
-
-    def _ev_cost_so_far(self):
-        """What a running session would cost if it stopped now (VAT included), priced
-        by the pricing core with its frozen tariff; None when it cannot be priced."""
-        self.ensure_one()
-        if self.state not in ("pending", "charging", "finishing"):
-            return self.amount_total
-        snapshot = self.tariff_snapshot
-        if not snapshot or not self.start_time:
-            return None
-        Tariff = self.env["ev.tariff"].sudo()
-        now = fields.Datetime.now()
-        facts_source = SimpleNamespace(
-            start_time=self.start_time,
-            stop_time=self.stop_time or now,
-            charging_end_time=self.charging_end_time,
-            unplug_time=now,
-            plug_in_time=self.plug_in_time,
-            meter_samples=self.meter_samples,
-            meter_start=self.meter_start,
-            meter_stop=max(self.meter_stop or self.meter_last or 0, self.meter_start),
-            requested_kwh=self.requested_kwh,
-            station_id=self.station_id,
-        )
-        tier = self.ev_tier or self.partner_id.ev_tier or "member"
-        try:
-            price = pricing.price_session(
-                Tariff._ev_rates_from_snapshot(snapshot),
-                Tariff._ev_session_facts(facts_source, tier),
-                Tariff._ev_calendar(self.station_id, snapshot),
-            )
-        except (ValueError, TypeError):
-            return None
-        return float(price.amount_total)
 
     @api.model_create_multi
     def create(self, vals_list):

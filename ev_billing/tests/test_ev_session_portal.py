@@ -264,6 +264,10 @@ class TestEvSessionPortal(HttpCase, EvSessionPortalCommon):
             },
         )
         self.assertEqual(values["amount"], 17.5, "2.5 kWh at 7.00")
+        # the backend's live Overview shows an EV Viewer the same running cost
+        Station = self.env["ev.station"].with_user(self.user_viewer)
+        board = Station._ev_overview_session(session.with_user(self.user_viewer))
+        self.assertEqual(board["cost"], 17.5)
         self.assertEqual(values["minutes_left"], 21, "2.5 kWh left at 7.2 kW")
         self.assertEqual(values["currency_id"], self.currency.id)
         self.assertTrue(values["can_stop"])
