@@ -1,4 +1,3 @@
-
 import pytz
 
 from odoo import _, api, fields, models
