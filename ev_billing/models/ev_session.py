@@ -1,3 +1,4 @@
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -5,6 +6,7 @@ from itertools import pairwise
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -150,7 +152,9 @@ class EvSession(models.Model):
     meter_stop = fields.Integer(string="Meter Stop (Wh)", readonly=True)
     meter_last = fields.Integer(string="Last Meter (Wh)", readonly=True)
     meter_samples = fields.Json(
-        readonly=True, help="[[timestamp, energy Wh, power W], ...] in time order."
+        readonly=True,
+        prefetch=False,  # large, read when pricing (see _ev_append_samples)
+        help="[[timestamp, energy Wh, power W], ...] in time order.",
     )
     power_w = fields.Float(
         string="Power (W)", readonly=True, help="Last reported power."
@@ -421,18 +425,23 @@ class EvSession(models.Model):
         self.ensure_one()
         if not samples:
             return False
-        timeline = list(self.meter_samples or [])
-        for sample in samples:
-            if sample.get("energy_wh") is None:
-                continue
-            timeline.append(
+        rows = sorted(
+            (
                 [sample["timestamp"], sample["energy_wh"], sample.get("power_w") or 0.0]
-            )
-        timeline.sort(key=lambda s: s[0])
+                for sample in samples
+                if sample.get("energy_wh") is not None
+            ),
+            key=lambda row: row[0],
+        )
         last = samples[-1]
-        vals = {"meter_samples": timeline}
-        if timeline:
-            vals["meter_last"] = int(timeline[-1][1])
+        vals = {}
+        if rows and self._ev_append_samples(rows):
+            vals["meter_last"] = int(rows[-1][1])
+        elif rows:  # older than the timeline's end: merged in time order
+            timeline = sorted(
+                list(self.meter_samples or []) + rows, key=lambda row: row[0]
+            )
+            vals.update(meter_samples=timeline, meter_last=int(timeline[-1][1]))
         if last.get("power_w") is not None:
             vals["power_w"] = last["power_w"]
         if last.get("soc") is not None:
@@ -445,6 +454,35 @@ class EvSession(models.Model):
             and self.state == "charging"
             and self.meter_last - self.meter_start >= self.max_energy_wh
         )
+
+    def _ev_append_samples(self, rows):
+        """Append ``rows`` (in time order) to the session's timeline in the database
+        when none is older than its last sample; returns whether it did.
+
+        A session's timeline grows by a few samples every 30 s to hundreds: rewriting
+        it through the ORM (read with a deep copy, JSON round trip, write) cost more
+        than everything else a meter value does. PostgreSQL appends to the jsonb
+        array instead, and the timeline is not even read (``prefetch=False``)."""
+        self.flush_recordset(["meter_samples"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ev_session
+                   SET meter_samples = COALESCE(meter_samples, '[]'::jsonb) || %s::jsonb
+                 WHERE id = %s
+                   AND (meter_samples IS NULL
+                        OR jsonb_array_length(meter_samples) = 0
+                        OR meter_samples -> -1 ->> 0 <= %s)
+                """,
+                json.dumps(rows),
+                self.id,
+                rows[0][0],
+            )
+        )
+        appended = bool(self.env.cr.rowcount)
+        if appended:
+            self.invalidate_recordset(["meter_samples"])
+        return appended
 
     def _ocpp_stop(self, meter_stop, timestamp, reason=None, samples=None):
         self.ensure_one()

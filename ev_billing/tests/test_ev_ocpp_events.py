@@ -183,6 +183,43 @@ class TestEvOcppEvents(EvOcppEventCommon):
         self.assertGreater(row[2], 0)
         self.assertAlmostEqual(row[3], row[1] - row[2], places=2)
 
+    def test_meter_samples_keep_time_order_whatever_order_they_arrive_in(self):
+        """In-order samples are appended in the database; a late one (an older
+        timestamp, e.g. redelivered after a reconnect) is merged in time order."""
+
+        def meter(minute, energy_wh):
+            return self._event(
+                "meter_values",
+                {
+                    "connector_id": 1,
+                    "transaction_id": 7,
+                    "samples": [
+                        {
+                            "timestamp": f"2026-11-25T03:{minute:02d}:00Z",
+                            "energy_wh": energy_wh,
+                            "power_w": 7000.0,
+                        }
+                    ],
+                },
+            )
+
+        self.Event._ingest([self._start(), meter(10, 2000), meter(5, 1500)])
+        session = self._sessions()
+        self.Event._ingest([meter(15, 3000), meter(15, 3000.5)])
+        session.invalidate_recordset()
+        self.assertEqual(
+            [(s[0][-8:-3], s[1]) for s in session.meter_samples],
+            [
+                ("03:00", 1000),
+                ("03:05", 1500),
+                ("03:10", 2000),
+                ("03:15", 3000),
+                ("03:15", 3000.5),
+            ],
+        )
+        self.assertEqual(session.meter_last, 3000)
+        self.assertAlmostEqual(session.energy_kwh, 2.0)
+
     def test_replayed_event_returns_the_first_result(self):
         first = self.Event._ingest([self._start()])
         again = self.Event._ingest([self._start()])
