@@ -42,13 +42,24 @@ registry.category("web_tour.tours").add("ev_billing_settings_tour", {
             run: "edit 80",
         },
         {
+            // Saving a company makes Odoo's web client reload the page
+            // (company_service: "reload_context"): mark this page so that the last
+            // step waits for the reloaded one, rather than ending the tour while
+            // the reload's requests are in flight.
+            content: "Mark the page before saving",
+            trigger: "body",
+            run() {
+                document.body.classList.add("o_ev_settings_before_save");
+            },
+        },
+        {
             content: "Save",
             trigger: ".o_form_view .o_form_button_save",
             run: "click",
         },
         {
-            content: "Saved",
-            trigger: ".o_form_view .o_form_status_indicator_buttons.invisible:not(:visible)",
+            content: "Saved, and the page reloaded with the saved settings",
+            trigger: "body:not(.o_ev_settings_before_save) .o_form_view .o_form_saved",
         },
     ],
 });
