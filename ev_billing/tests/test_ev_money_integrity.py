@@ -5,7 +5,7 @@ succeed), made as users holding only one EV level, with the refusal asserted; th
 wallet audit must find no difference at the end of every test.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
@@ -16,6 +16,11 @@ from odoo.tools import mute_logger
 from odoo.addons.ev_billing.models.ev_charger import EvCharger
 
 from .wallet_common import EvWalletCommon
+
+# Sessions start at 2026-11-25 01:00 UTC (08:00 Bangkok, off-peak; see _start) and stop
+# half an hour later: their price does not depend on when the test runs.
+STOPPED = datetime(2026, 11, 25, 1, 30)
+UNPLUGGED = datetime(2026, 11, 25, 1, 31)
 
 
 class EvMoneyCommon(EvWalletCommon):
@@ -336,8 +341,8 @@ class TestEvWalletPerCompany(EvMoneyCommon):
         for charger, tag in ((self.charger, "CARDA001"), (charger_2, "CARDA002")):
             self.charger = charger  # _start uses it
             session = self._start(1, tag=tag).sudo()
-            session._ocpp_stop(1000, fields.Datetime.now())
-            session._ocpp_unplugged(fields.Datetime.now())
+            session._ocpp_stop(1000, STOPPED)
+            session._ocpp_unplugged(UNPLUGGED)
             sessions |= session
         self.assertEqual(sessions.mapped("billing_state"), ["to_bill", "to_bill"])
         cron_env = self.env(su=True, context={})  # as the cron: the main company
@@ -405,8 +410,8 @@ class TestEvWalletHolds(EvMoneyCommon):
     def test_hold_turns_into_the_charge(self):
         self._topup(100.0)
         session = self._start(1).sudo()
-        session._ocpp_stop(3000, fields.Datetime.now())
-        session._ocpp_unplugged(fields.Datetime.now())
+        session._ocpp_stop(3000, STOPPED)
+        session._ocpp_unplugged(UNPLUGGED)
         self.assertEqual(session.state, "done")
         self.assertEqual(session.amount_total, 21.0)
         self.assertEqual(session.wallet_hold_amount, 21.0, "priced, queued for billing")
@@ -423,9 +428,9 @@ class TestEvWalletHolds(EvMoneyCommon):
     def test_hold_waits_for_billing_and_release_is_idempotent(self):
         self._topup(100.0)
         session = self._start(1).sudo()
-        session._ocpp_stop(3000, fields.Datetime.now())
+        session._ocpp_stop(3000, STOPPED)
         with patch.object(type(session), "_ev_bill", lambda self: True):
-            session._ocpp_unplugged(fields.Datetime.now())
+            session._ocpp_unplugged(UNPLUGGED)
         self.assertEqual(session.state, "done")
         self.assertEqual(session.wallet_hold_amount, 21.0, "priced, not yet billed")
         self.Ledger._ev_bill_sessions(session)
