@@ -34,6 +34,7 @@ import websockets
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "bridge"))
 
+from ocpp16_spec import LEGAL_16_CODES  # noqa: E402
 from odoo_stub import API_KEY, DATABASE, OdooStub  # noqa: E402
 
 ACTIONS = [
@@ -65,18 +66,6 @@ FIELDS = [
     "chargePointVendor",
     "chargePointModel",
 ]
-LEGAL = {
-    "NotImplemented",
-    "NotSupported",
-    "InternalError",
-    "ProtocolError",
-    "SecurityError",
-    "FormationViolation",
-    "PropertyConstraintViolation",
-    "OccurenceConstraintViolation",
-    "TypeConstraintViolation",
-    "GenericError",
-}
 NUMBER_STRINGS = ["NaN", "nan", "inf", "-Infinity", "1e400", "1e308", "12,5", "-0", ""]
 TIMES = [
     "2026-11-25T01:00:00Z",
@@ -278,7 +267,11 @@ async def drive(url, identity, frames, count, stats):
                     stats["callresult"] += 1
                     if "transactionId" in message[2]:
                         transaction_id = message[2]["transactionId"]
-                elif message[0] == 4 and message[2] in LEGAL and len(message) == 5:
+                elif (
+                    message[0] == 4
+                    and message[2] in LEGAL_16_CODES
+                    and len(message) == 5
+                ):
                     stats[message[2]] += 1
                 else:
                     stats["illegal_answer"] += 1

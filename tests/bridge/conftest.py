@@ -127,19 +127,3 @@ async def harness(odoo, tmp_path):
     await h.start()
     yield h
     await h.close()
-
-
-# The error codes OCPP 1.6 allows in a CALLERROR (spec §4.2.3, with its spelling
-# "Occurence"): written from the spec, not taken from the bridge under test.
-LEGAL_16_CODES = {
-    "NotImplemented",
-    "NotSupported",
-    "InternalError",
-    "ProtocolError",
-    "SecurityError",
-    "FormationViolation",
-    "PropertyConstraintViolation",
-    "OccurenceConstraintViolation",
-    "TypeConstraintViolation",
-    "GenericError",
-}

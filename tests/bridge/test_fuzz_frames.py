@@ -18,9 +18,10 @@ from contextlib import ExitStack
 from itertools import count
 
 import pytest
-from conftest import LEGAL_16_CODES, bridge_config
+from conftest import bridge_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ocpp16_spec import LEGAL_16_CODES
 from odoo_stub import OdooStub
 from websockets.sync.client import connect
 
