@@ -5,8 +5,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime, formatLang
 
-from .ev_tariff import _parse_hhmm
-
 _logger = logging.getLogger(__name__)
 
 # "Almost done": this share of the bought energy delivered, or this state of charge.
@@ -107,45 +105,48 @@ class EvSession(models.Model):
             )
             return Notification
 
+    def _ev_tier_rates(self):
+        """The frozen tariff's prices for this session's tier (``pricing.TierRates``),
+        or None without a tariff."""
+        self.ensure_one()
+        if not self.tariff_snapshot:
+            return None
+        return (
+            self.env["ev.tariff"]
+            ._ev_rates_from_snapshot(self.tariff_snapshot)
+            .for_tier(self.ev_tier or "member")
+        )
+
     def _ev_overstay_terms(self):
         """(overstay start, fee per minute) of this session's frozen tariff, or None
         when it has no overstay fee."""
-        self.ensure_one()
-        snapshot = self.tariff_snapshot
-        if not snapshot:
+        rates = self._ev_tier_rates()
+        if not rates:
             return None
-        tiers = snapshot.get("tiers") or {}
-        rates = tiers.get(self.ev_tier or "member") or tiers.get("member") or {}
         charge_end = self.charging_end_time or self.stop_time
-        start = charge_end + timedelta(minutes=int(rates.get("grace_minutes") or 0))
-        calendar = self.env["ev.tariff"]._ev_calendar(self.station_id, snapshot)
-        windows = tuple(
-            (_parse_hhmm(a), _parse_hhmm(b))
-            for a, b in rates.get("exempt_windows") or ()
+        start = charge_end + timedelta(minutes=rates.grace_minutes)
+        calendar = self.env["ev.tariff"]._ev_calendar(
+            self.station_id, self.tariff_snapshot
         )
-        if windows:  # no fee inside an exempt window (e.g. at night): it starts after
-            start = calendar.outside_windows(windows, start)
+        if rates.exempt_windows:  # no fee inside one (e.g. at night): it starts after
+            start = calendar.outside_windows(rates.exempt_windows, start)
             if not start:
                 return None  # exempt all day long
         period = calendar.period_at(start)
-        fee = float(rates.get(f"overstay_fee_per_minute_{period}") or 0.0)
+        fee = float(getattr(rates, f"overstay_fee_per_minute_{period}"))
         return (start, fee) if fee > 0 else None
 
     def _ev_overstay_charged_now(self):
         """False while the frozen tariff's occupancy rule waives the overstay fee
         (the station is not busy enough, as in the Tesla preset); True otherwise."""
-        self.ensure_one()
-        if not self.tariff_snapshot:
-            return True
-        rates = self.env["ev.tariff"]._ev_rates_from_snapshot(self.tariff_snapshot)
-        rule = rates.for_tier(self.ev_tier or "member").occupancy_rule
-        if rule is None:
+        rates = self._ev_tier_rates()
+        if not rates or rates.occupancy_rule is None:
             return True
         now = fields.Datetime.now()
         _at, occupied, total = self.station_id._ev_occupancy_timeline(
             now, now + timedelta(minutes=1)
         )[0]  # the occupancy at ``now``
-        return bool(rule.factor(occupied, total))
+        return bool(rates.occupancy_rule.factor(occupied, total))
 
     def _ev_notify_overstay(self):
         """At the stop: how long the driver has before the overstay fee, and one
