@@ -69,6 +69,7 @@ class TestEvSettings(EvBillingCommon):
             "wallet": {
                 "ev_wallet_min_balance": 80.0,
                 "ev_wallet_overdraft": 20.0,
+                "ev_session_hold_max": 500.0,
                 "ev_wallet_max_topup": 20000.0,
                 "ev_billing_cycle_day": 15,
             },
@@ -123,6 +124,7 @@ class TestEvSettings(EvBillingCommon):
         for vals in (
             {"ev_wallet_min_balance": 0.0},
             {"ev_wallet_overdraft": 10000.0},
+            {"ev_session_hold_max": 0.0},
             {"ev_abb_prefix": "XXX"},
             {"ev_driver_self_signup": False},
             {"ev_line_add_friend_url": "https://evil.example"},
@@ -139,6 +141,7 @@ class TestEvSettings(EvBillingCommon):
                 company.read([secret])
         company.invalidate_recordset()
         self.assertEqual(self.company.sudo().ev_wallet_min_balance, 50.0)
+        self.assertEqual(self.company.sudo().ev_session_hold_max, 2000.0)
         self.assertTrue(self.company.sudo().ev_driver_self_signup)
 
 
