@@ -166,10 +166,13 @@ class EvOcppEvent(models.Model):
                     ("transaction_id", "in", list(transaction_ids)),
                 ]
             )
-        if connector_numbers:
+        connectors = chargers.connector_ids.filtered(
+            lambda connector: connector.connector_number in connector_numbers
+        )
+        if connectors:
             domains.append(
                 [
-                    ("connector_id", "in", chargers.connector_ids.ids),
+                    ("connector_id", "in", connectors.ids),
                     ("state", "in", ("charging", "finishing")),
                 ]
             )

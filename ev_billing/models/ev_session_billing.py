@@ -194,9 +194,8 @@ class EvSession(models.Model):
                 # One transaction per batch: a billed batch is final (its invoices,
                 # numbers and ledger lines) whatever happens to the next one.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-                # start the next batch with an empty cache: the records of the
-                # batches before would make every later write slower (the ORM checks
-                # them for fields to recompute)
+                # the next batch starts with an empty cache: a run lasts up to
+                # max_seconds, and the records of every batch billed would stay in it
                 self.env.invalidate_all()
                 conflicts = 0
             except CONCURRENCY_ERRORS as error:
